@@ -1,0 +1,97 @@
+// The codec's own entry points (used by the host's Codec class: the m0d
+// simulator, the CLI, tests). Binary → JSON text, JSON text → binary, fid text
+// → binary. Each call writes exactly one record to the output region:
+// OUT_CODEC_RESULT (blob) or OUT_CODEC_ERROR (code, offset, detail).
+import { Reader } from './reader';
+import { Writer } from './writer';
+import { Value, V_OBJ } from './value';
+import { CodecError, E_FIELD_TYPE, E_FID_TEXT } from './errors';
+import { parseJson, stringify } from './json';
+import { Fid, parseFidText } from './fid';
+import { Field, Ctx, decodeFields, encodeFields } from './schema';
+import { decodeHaMsg, encodeHaMsg } from './ha-msg';
+import { ENTRYPOINT_REQ, ENTRYPOINT_REP } from './entrypoint';
+import { LINK_MSG, LINK_MSG_REP } from './link';
+import {
+  KIND_HA_MSG, KIND_ENTRYPOINT_REQ, KIND_ENTRYPOINT_REP, KIND_LINK_MSG, KIND_LINK_MSG_REP,
+  KIND_FID_TEXT, OUT_CODEC_ERROR, OUT_CODEC_RESULT,
+} from '../abi';
+
+function schemaOf(kind: u32): Array<Field> | null {
+  if (kind == KIND_ENTRYPOINT_REQ) return ENTRYPOINT_REQ;
+  if (kind == KIND_ENTRYPOINT_REP) return ENTRYPOINT_REP;
+  if (kind == KIND_LINK_MSG) return LINK_MSG;
+  if (kind == KIND_LINK_MSG_REP) return LINK_MSG_REP;
+  return null;
+}
+
+const KIND_NAMES: Array<string> = ['', 'm0_ha_msg', 'm0_ha_entrypoint_req_fop', 'm0_ha_entrypoint_rep_fop',
+  'm0_ha_link_msg_fop', 'm0_ha_link_msg_rep_fop', 'fid'];
+
+/** Decodes one structure of `kind` occupying exactly [ptr, ptr+len). */
+export function decodeKind(r: Reader, kind: u32): Value {
+  if (kind == KIND_HA_MSG) return decodeHaMsg(r);
+  const schema = schemaOf(kind);
+  if (schema === null) { abort('codec: unknown kind'); return new Value(); }
+  const v = decodeFields(r, schema, new Ctx());
+  r.expectEnd(KIND_NAMES[kind]);
+  return v;
+}
+
+export function writeError(w: Writer, err: CodecError): i32 {
+  w.reset(w.start, <usize>(w.end - w.start));
+  const at = w.beginRecord(OUT_CODEC_ERROR);
+  w.u32(<u32>err.code);
+  w.u32(err.offset);
+  w.str(err.detail);
+  w.endRecord(at);
+  if (w.failed) abort('codec: output region cannot hold an error record');
+  return <i32>w.offset;
+}
+
+export function codecDecode(r: Reader, w: Writer, kind: u32): i32 {
+  const v = decodeKind(r, kind);
+  if (r.failed) return writeError(w, r.err);
+  const text = stringify(v);
+  const at = w.beginRecord(OUT_CODEC_RESULT);
+  w.u32(<u32>String.UTF8.byteLength(text, false));
+  w.utf8(text);
+  w.endRecord(at);
+  if (w.failed) return writeError(w, w.err);
+  return <i32>w.offset;
+}
+
+/** Input: JSON text (UTF-8) for kinds 1..5, or fid text for KIND_FID_TEXT. */
+export function codecEncode(inPtr: usize, len: usize, w: Writer, kind: u32): i32 {
+  const text = String.UTF8.decodeUnsafe(inPtr, len, false);
+  const err = new CodecError();
+  const at = w.beginRecord(OUT_CODEC_RESULT);
+  const lenAt = w.reserveU32();
+  if (kind == KIND_FID_TEXT) {
+    const f = new Fid();
+    if (!parseFidText(text, f)) { err.set(E_FID_TEXT, 0, 'not a fid: ' + text); return writeError(w, err); }
+    w.fid(f.c, f.k);
+  } else {
+    const v = parseJson(text, err);
+    if (err.failed) return writeError(w, err);
+    const bodyStart = w.offset;
+    // Byte offsets in encode errors are relative to the encoded output.
+    const sub = new Writer();
+    sub.reset(w.pos, w.room);
+    if (v.kind != V_OBJ) err.set(E_FIELD_TYPE, 0, 'expected a JSON object');
+    else if (kind == KIND_HA_MSG) encodeHaMsg(sub, v, err);
+    else {
+      const schema = schemaOf(kind);
+      if (schema === null) abort('codec: unknown kind');
+      encodeFields(sub, schema as Array<Field>, v, err, new Ctx(), '');
+    }
+    if (sub.failed) err.set(sub.err.code, sub.err.offset, sub.err.detail);
+    if (err.failed) return writeError(w, err);
+    w.pos += sub.pos - sub.start;
+    void bodyStart;
+  }
+  w.patchU32(lenAt, <u32>(w.pos - lenAt - 4));
+  w.endRecord(at);
+  if (w.failed) return writeError(w, w.err);
+  return <i32>w.offset;
+}

@@ -1,0 +1,56 @@
+// The whole wasm ABI of the hax core: exports only. Layouts are in abi.ts.
+//
+// Usage (host): write one event record (tag u16, length u32, payload) at
+// inputPtr(), call handle(totalLength), read handle's return value bytes of
+// output records at outputPtr(): action records, then one REASON record.
+// Codec entry points: write bytes (decode) or JSON text (encode) at inputPtr(),
+// call codecDecode/codecEncode(kind, length); the output holds one
+// OUT_CODEC_RESULT or OUT_CODEC_ERROR record.
+//
+// The core imports nothing but env.abort. It never reads a clock or a random
+// source. A bad peer input yields a reason or error record, never a trap; host
+// misuse (a malformed event record) aborts.
+import { INPUT_CAPACITY, OUTPUT_CAPACITY } from './abi';
+import { Reader } from './codec/reader';
+import { Writer } from './codec/writer';
+import { codecDecode as decodeImpl, codecEncode as encodeImpl } from './codec/api';
+import { Out } from './actions';
+import { dispatch } from './machine/core';
+
+const INPUT: usize = heap.alloc(INPUT_CAPACITY);
+const OUTPUT: usize = heap.alloc(OUTPUT_CAPACITY);
+const reader = new Reader();
+const writer = new Writer();
+const out = new Out();
+
+export function inputPtr(): usize { return INPUT; }
+export function inputCapacity(): u32 { return INPUT_CAPACITY; }
+export function outputPtr(): usize { return OUTPUT; }
+export function outputCapacity(): u32 { return OUTPUT_CAPACITY; }
+
+/** Feeds one event record; returns the number of output bytes. */
+export function handle(len: u32): i32 {
+  if (len < 6 || len > INPUT_CAPACITY) abort('handle: bad input length');
+  const tag = load<u16>(INPUT);
+  const plen = load<u32>(INPUT + 2);
+  if (<u64>plen + 6 != <u64>len) abort('handle: record length mismatch');
+  reader.reset(INPUT + 6, plen);
+  out.reset(OUTPUT, OUTPUT_CAPACITY);
+  dispatch(tag, reader, out);
+  return out.finish();
+}
+
+/** Decodes `len` bytes of `kind` (abi.ts KIND_*) into JSON text. */
+export function codecDecode(kind: u32, len: u32): i32 {
+  if (len > INPUT_CAPACITY || kind < 1 || kind > 5) abort('codecDecode: bad arguments');
+  reader.reset(INPUT, len);
+  writer.reset(OUTPUT, OUTPUT_CAPACITY);
+  return decodeImpl(reader, writer, kind);
+}
+
+/** Encodes JSON text (or fid text for KIND_FID_TEXT) of `len` bytes into binary. */
+export function codecEncode(kind: u32, len: u32): i32 {
+  if (len > INPUT_CAPACITY || kind < 1 || kind > 6) abort('codecEncode: bad arguments');
+  writer.reset(OUTPUT, OUTPUT_CAPACITY);
+  return encodeImpl(INPUT, len, writer, kind);
+}

@@ -1,0 +1,39 @@
+// Calls from JS reach the I/O thread as commands: a mutex-protected FIFO plus
+// an eventfd that wakes epoll_wait. The JS thread never touches sockets.
+#pragma once
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <vector>
+
+#include "util/unique_fd.h"
+#include "wire_types.h"
+
+namespace hax {
+
+struct Command {
+    enum class Kind { EntrypointReply, Send, Delivered, Disconnect, Stop };
+    Kind kind = Kind::Stop;
+    uint32_t req_id = 0;
+    uint32_t link_id = 0;
+    uint64_t tag = 0;
+    int32_t rc = 0;
+    EntrypointRep rep;            // quorum, confds, RM (the shim fills the rest)
+    std::vector<uint8_t> msg;     // Send: the m0_ha_msg, hm_tag already written
+};
+
+class CommandQueue {
+public:
+    CommandQueue();  // throws CodedError(HAX_ERR_IO) if eventfd fails
+    int wake_fd() const { return efd_.get(); }
+    void push(Command c);
+    // I/O thread: drains the eventfd and takes every queued command.
+    std::deque<Command> take();
+
+private:
+    UniqueFd efd_;
+    std::mutex mu_;
+    std::deque<Command> q_;
+};
+
+} // namespace hax

@@ -1,0 +1,85 @@
+// The I/O thread: one epoll loop that owns every socket, every link and all
+// wire bytes. It never runs on the JS thread and never throws toward JS:
+// failures become 'io-error' / 'protocol-error' events. It takes no cluster
+// decision; the only decision it makes is Motr's own link decision
+// (motr-ha-wire.md §4.5), when JS answers an entrypoint request.
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "command_queue.h"
+#include "connection.h"
+#include "event_sink.h"
+#include "link.h"
+#include "listener.h"
+#include "registry.h"
+#include "stats.h"
+#include "util/unique_fd.h"
+#include "wire_types.h"
+
+namespace hax {
+
+class IoLoop {
+public:
+    IoLoop(std::vector<Listener> listeners, EventSink &sink, Registry &registry, CommandQueue &commands,
+           Stats &stats, const HaCookie &cookie);
+    // Thread body. Returns after a Stop command, once every link has been
+    // reported disconnected and every socket is closed.
+    void run();
+
+private:
+    using Clock = std::chrono::steady_clock;
+    struct PendingRequest {
+        uint64_t conn_id;
+        uint64_t xid;
+        EntrypointReq req;
+    };
+
+    void on_accept(size_t index);
+    void on_readable(Connection &c);
+    void handle_frame(Connection &c, Frame &f);
+    void handle_entrypoint_req(Connection &c, Frame &f);
+    void handle_link_msg(Connection &c, Frame &f);
+    void handle_link_msg_rep(Connection &c, Frame &f);
+    void run_commands();
+    void entrypoint_reply(Command &cmd);
+    void disconnect_link(uint32_t link_id);
+    Link &add_link(const LinkParams &ha_params, const Fid &process_fid);
+    Link *find_link_for(const LinkParams &peer_params);
+    void pump_links();
+    int next_timeout_ms() const;
+
+    void send_on(Connection &c, uint32_t opcode, uint64_t xid, const std::vector<uint8_t> &body);
+    void update_interest(Connection &c);
+    void protocol_error(Connection &c, const std::string &code, const std::string &message);
+    void io_error(const std::string &code, int err, const std::string &message);
+    void close_conn(uint64_t id);
+    void sweep_broken();
+    void shutdown();
+    void emit(std::vector<Event> &events) { sink_.push_all(events); }
+
+    std::vector<Listener> listeners_;
+    EventSink &sink_;
+    Registry &registry_;
+    CommandQueue &commands_;
+    Stats &stats_;
+    HaCookie cookie_;
+    UniqueFd epoll_;
+    bool stopping_ = false;
+
+    std::map<uint64_t, std::unique_ptr<Connection>> conns_;
+    std::vector<uint64_t> broken_;          // connections to close at a safe point
+    std::map<uint32_t, std::unique_ptr<Link>> links_;
+    std::map<uint32_t, PendingRequest> pending_;
+    uint64_t next_conn_id_ = 1;
+    uint32_t next_req_id_ = 1;
+    uint32_t next_link_js_id_ = 1;
+    uint64_t next_motr_link_id_ = 1;         // ha_link_id_next: {0, n}, n from 1
+    uint64_t next_generation_ = 1;           // ha_generation_next
+};
+
+} // namespace hax

@@ -1,0 +1,246 @@
+#include "shim.h"
+
+#include <cmath>
+
+#include "cookie.h"
+#include "fop_codec.h"
+#include "ha_msg_size.h"
+#include "js_values.h"
+#include "listener.h"
+#include "util/errno_text.h"
+#include "util/le_bytes.h"
+
+namespace hax {
+
+void throw_coded(Napi::Env env, const std::string &code, const std::string &message, int err) {
+    auto e = Napi::Error::New(env, message);
+    e.Set("code", Napi::String::New(env, code));
+    if (err != 0) e.Set("errno", Napi::Number::New(env, err));
+    throw e;
+}
+
+Napi::Function Shim::Define(Napi::Env env) {
+    return DefineClass(env, "Shim",
+                       {
+                           InstanceMethod("entrypointReply", &Shim::EntrypointReply),
+                           InstanceMethod("send", &Shim::Send),
+                           InstanceMethod("delivered", &Shim::Delivered),
+                           InstanceMethod("disconnect", &Shim::Disconnect),
+                           InstanceMethod("stats", &Shim::GetStats),
+                           InstanceMethod("stop", &Shim::Stop),
+                           InstanceMethod("ref", &Shim::Ref),
+                           InstanceMethod("unref", &Shim::Unref),
+                       });
+}
+
+Shim::Shim(const Napi::CallbackInfo &info) : Napi::ObjectWrap<Shim>(info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 2 || !info[0].IsObject() || !info[1].IsFunction())
+        throw_coded(env, "HAX_ERR_BAD_OPTIONS", "Shim(options, onEvents) expects an object and a function");
+    auto opts = info[0].As<Napi::Object>();
+    auto listen = opts.Get("listen");
+    if (!listen.IsArray() || listen.As<Napi::Array>().Length() == 0)
+        throw_coded(env, "HAX_ERR_BAD_OPTIONS", "options.listen must be a non-empty array of addresses");
+    size_t limit = 1024;
+    auto ql = opts.Get("queueLimit");
+    if (!ql.IsUndefined()) {
+        double d = ql.IsNumber() ? ql.As<Napi::Number>().DoubleValue() : -1;
+        if (!(d >= 1 && d <= 1e7 && std::floor(d) == d))
+            throw_coded(env, "HAX_ERR_BAD_OPTIONS", "options.queueLimit must be an integer >= 1");
+        limit = size_t(d);
+    }
+
+    std::vector<Listener> listeners;
+    try {
+        auto arr = listen.As<Napi::Array>();
+        for (uint32_t i = 0; i < arr.Length(); ++i) {
+            auto v = arr.Get(i);
+            if (!v.IsString()) throw CodedError("HAX_ERR_BAD_OPTIONS", "options.listen entries must be strings");
+            listeners.push_back(Listener::open(v.As<Napi::String>().Utf8Value()));
+        }
+        core_ = std::make_shared<ShimCore>(limit);
+    } catch (const CodedError &e) {
+        throw_coded(env, e.code(), e.what(), e.err());  // Listener dtor closes/unlinks
+    }
+
+    ShimCore *core = core_.get();
+    auto keep = core_;  // the finalizer owns a reference: core outlives the thread
+    core->sink.on_finalize = [keep](Napi::Env env) {
+        // Runs on the JS thread once the I/O thread released the TSFN and
+        // every queued batch ran (or at env teardown).
+        if (!keep->thread_done.load()) {
+            // Env teardown while running (e.g. unref'd and Node exiting):
+            // unblock and stop the thread before joining it.
+            keep->sink.abort();
+            Command c;
+            c.kind = Command::Kind::Stop;
+            keep->commands.push(std::move(c));
+        }
+        if (keep->thread.joinable()) keep->thread.join();
+        keep->finalized = true;
+        for (auto &d : keep->stop_waiters) {
+            try { d.Resolve(env.Undefined()); } catch (...) {}
+        }
+        keep->stop_waiters.clear();
+    };
+    core->sink.attach(EventTsfn::New(env, info[1].As<Napi::Function>(), "hax-shim-events", 0, 1, &core->sink,
+                                     [](Napi::Env env, void *, EventSink *sink) {
+                                         auto fn = std::move(sink->on_finalize);
+                                         if (fn) fn(env);
+                                     }));
+    core->loop = std::make_unique<IoLoop>(std::move(listeners), core->sink, core->registry, core->commands,
+                                          core->stats, make_cookie());
+    core->thread = std::thread([core] {
+        core->loop->run();
+        core->thread_done = true;
+        core->sink.release();
+    });
+}
+
+namespace {
+
+void check_running(Napi::Env env, ShimCore &core) {
+    if (core.stop_requested) throw_coded(env, "HAX_ERR_STOPPED", "the shim is stopped");
+}
+
+} // namespace
+
+// entrypointReply(reqId, rc, confds[{fid, endpoint}], quorum, rmFid, rmEndpoint)
+Napi::Value Shim::EntrypointReply(const Napi::CallbackInfo &info) {
+    Napi::Env env = info.Env();
+    check_running(env, *core_);
+    if (info.Length() < 6) throw_coded(env, "HAX_ERR_BAD_ARGUMENT", "entrypointReply needs 6 arguments");
+    Command cmd;
+    cmd.kind = Command::Kind::EntrypointReply;
+    cmd.req_id = js_u32(env, info[0], "reqId");
+    cmd.rc = js_i32(env, info[1], "rc");
+    if (!info[2].IsArray()) throw_coded(env, "HAX_ERR_BAD_ARGUMENT", "confds must be an array");
+    auto confds = info[2].As<Napi::Array>();
+    for (uint32_t i = 0; i < confds.Length(); ++i) {
+        auto v = confds.Get(i);
+        if (!v.IsObject()) throw_coded(env, "HAX_ERR_BAD_ARGUMENT", "confds[] entries must be objects");
+        auto o = v.As<Napi::Object>();
+        cmd.rep.confds.push_back(Confd{js_fid(env, o.Get("fid"), "confd.fid"), js_string(env, o.Get("endpoint"), "confd.endpoint")});
+    }
+    cmd.rep.quorum = js_u32(env, info[3], "quorum");
+    cmd.rep.rm_fid = js_fid(env, info[4], "rmFid");
+    cmd.rep.rm_endpoint = js_string(env, info[5], "rmEndpoint");
+
+    std::lock_guard<std::mutex> lk(core_->registry.mu);
+    if (core_->registry.pending_requests.erase(cmd.req_id) == 0)
+        throw_coded(env, "HAX_ERR_UNKNOWN_REQUEST", "no pending entrypoint request " + std::to_string(cmd.req_id));
+    core_->commands.push(std::move(cmd));
+    return env.Undefined();
+}
+
+// send(linkId, msg) -> tag
+Napi::Value Shim::Send(const Napi::CallbackInfo &info) {
+    Napi::Env env = info.Env();
+    check_running(env, *core_);
+    uint32_t link_id = js_u32(env, info[0], "linkId");
+    if (info.Length() < 2 || !info[1].IsTypedArray())
+        throw_coded(env, "HAX_ERR_BAD_ARGUMENT", "msg must be a Uint8Array");
+    auto ta = info[1].As<Napi::Uint8Array>();
+    const uint8_t *p = ta.Data();
+    size_t n = ta.ByteLength();
+    // The bytes are opaque except for their length, which must be exactly
+    // what hed_type implies: a bad message would desynchronise the peer.
+    if (n < kHaMsgEmpty) throw_coded(env, "HAX_ERR_BAD_MESSAGE", "m0_ha_msg shorter than 80 bytes");
+    uint64_t type = load_u64(p + kHaMsgTypeOffset);
+    auto size = ha_msg_wire_size(type);
+    if (!size) throw_coded(env, "HAX_ERR_UNKNOWN_MSG_TYPE", "unknown m0_ha_msg hed_type " + std::to_string(type));
+    if (*size != n)
+        throw_coded(env, "HAX_ERR_BAD_MESSAGE", "m0_ha_msg of hed_type " + std::to_string(type) + " must be " +
+                                                    std::to_string(*size) + " bytes, got " + std::to_string(n));
+    Command cmd;
+    cmd.kind = Command::Kind::Send;
+    cmd.link_id = link_id;
+    cmd.msg.assign(p, p + n);
+
+    std::lock_guard<std::mutex> lk(core_->registry.mu);
+    auto it = core_->registry.links.find(link_id);
+    if (it == core_->registry.links.end())
+        throw_coded(env, "HAX_ERR_UNKNOWN_LINK", "no link " + std::to_string(link_id));
+    if (it->second.closing)
+        throw_coded(env, "HAX_ERR_LINK_DISCONNECTING", "link " + std::to_string(link_id) + " is disconnecting");
+    uint64_t tag = it->second.out_assign;
+    it->second.out_assign += 2;
+    cmd.tag = tag;
+    ha_msg_set_tag(cmd.msg, tag);
+    core_->commands.push(std::move(cmd));  // under the registry lock: tag order == queue order
+    return Napi::Number::New(env, double(tag));
+}
+
+Napi::Value Shim::Delivered(const Napi::CallbackInfo &info) {
+    Napi::Env env = info.Env();
+    check_running(env, *core_);
+    Command cmd;
+    cmd.kind = Command::Kind::Delivered;
+    cmd.link_id = js_u32(env, info[0], "linkId");
+    cmd.tag = js_u64(env, info[1], "tag");
+    // A link that went away meanwhile makes this a no-op, not an error: JS
+    // may still be finishing messages of a link that just disconnected.
+    core_->commands.push(std::move(cmd));
+    return env.Undefined();
+}
+
+Napi::Value Shim::Disconnect(const Napi::CallbackInfo &info) {
+    Napi::Env env = info.Env();
+    check_running(env, *core_);
+    Command cmd;
+    cmd.kind = Command::Kind::Disconnect;
+    cmd.link_id = js_u32(env, info[0], "linkId");
+    std::lock_guard<std::mutex> lk(core_->registry.mu);
+    auto it = core_->registry.links.find(cmd.link_id);
+    if (it == core_->registry.links.end())
+        throw_coded(env, "HAX_ERR_UNKNOWN_LINK", "no link " + std::to_string(cmd.link_id));
+    if (it->second.closing) return env.Undefined();  // already on its way out
+    it->second.closing = true;
+    core_->commands.push(std::move(cmd));
+    return env.Undefined();
+}
+
+Napi::Value Shim::GetStats(const Napi::CallbackInfo &info) {
+    Napi::Env env = info.Env();
+    auto o = Napi::Object::New(env);
+    o.Set("connections", double(core_->stats.connections.load()));
+    o.Set("links", double(core_->stats.links.load()));
+    o.Set("queuedEvents", double(core_->sink.queued()));
+    o.Set("protocolErrors", double(core_->stats.protocol_errors.load()));
+    return o;
+}
+
+Napi::Value Shim::Stop(const Napi::CallbackInfo &info) {
+    Napi::Env env = info.Env();
+    auto d = Napi::Promise::Deferred::New(env);
+    if (core_->finalized) {
+        d.Resolve(env.Undefined());
+        return d.Promise();
+    }
+    core_->stop_waiters.push_back(d);
+    if (!core_->stop_requested) {
+        core_->stop_requested = true;
+        {
+            std::lock_guard<std::mutex> lk(core_->registry.mu);
+            core_->registry.stopped = true;
+        }
+        Command c;
+        c.kind = Command::Kind::Stop;
+        core_->commands.push(std::move(c));
+    }
+    return d.Promise();
+}
+
+// While listening the TSFN is ref'd (keeps Node alive); unref() lets the
+// process exit while the shim is idle; ref() undoes it.
+Napi::Value Shim::Ref(const Napi::CallbackInfo &info) {
+    if (!core_->finalized) core_->sink.tsfn().Ref(info.Env());
+    return info.Env().Undefined();
+}
+
+Napi::Value Shim::Unref(const Napi::CallbackInfo &info) {
+    if (!core_->finalized) core_->sink.tsfn().Unref(info.Env());
+    return info.Env().Undefined();
+}
+
+} // namespace hax

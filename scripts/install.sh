@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs everything hax needs on a fresh Debian 12 machine, then builds it:
+# the build tools (from Debian), a Consul agent (scripts/ensure-consul.sh),
+# the npm packages (npm ci, from the lockfile) and the build (wasm core,
+# native addon, API types). Nothing is downloaded at build or run time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+say() { echo "install: $*"; }
+
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [ "$node_major" -lt 20 ]; then
+  echo "install: hax needs Node.js 20 or newer (found: $(node --version 2>/dev/null || echo none))." >&2
+  exit 1
+fi
+
+sudo_() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+missing=()
+command -v cmake >/dev/null || missing+=(cmake)
+command -v g++ >/dev/null || missing+=(g++)
+command -v ninja >/dev/null || command -v make >/dev/null || missing+=(make)
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing build tools from Debian: ${missing[*]}"
+  sudo_ apt-get update -qq
+  sudo_ env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+fi
+
+say "Consul: $(bash scripts/ensure-consul.sh)"
+say "npm ci"
+npm ci --no-audit --no-fund
+say "npm run build"
+npm run build
+say "done"

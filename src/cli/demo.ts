@@ -1,0 +1,108 @@
+// `hax demo`: everything real on one machine. A Consul dev agent whose
+// service watches call hax, a demo cluster seeded into it, hax itself, and
+// simulated Motr processes that connect, report their start-up, and print
+// the HA states hax broadcasts when a service check fails and recovers.
+import { mkdirSync, createWriteStream, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startDevAgent, freePort } from '../consul/dev-agent.ts';
+import { ConsulClient } from '../consul/client.ts';
+import { seedCluster } from '../bootstrap/seed.ts';
+import { demoCluster } from '../demo/demo-cluster.ts';
+import { startHax } from '../daemon/hax-daemon.ts';
+import { createLogger } from '../log.ts';
+import { Codec } from '../core/codec.ts';
+import { SimProcess } from '../sim/sim-process.ts';
+import { PROCESS_CONTAINER, formatFid } from '../fid.ts';
+import { watchConfig } from '../consul/watch-config.ts';
+import { parseFlags, parsePositiveInt } from './args.ts';
+
+export const DEMO_HELP = `Usage: hax demo [--for SECONDS]
+
+Starts a Consul dev agent (its own free ports), seeds a one-node demo cluster
+(hax, a confd, two ioservices), starts hax with the agent's service watches
+pointed at it, and starts simulated Motr processes for the confd and the
+ioservices. They fetch their entrypoint and report STARTING and STARTED
+(recorded in Consul KV as processes/<fid>). Then an ioservice's Consul check
+fails and recovers, and every process prints the HA state hax broadcast.
+
+  --for SECONDS   stop by itself after this long (default: run until Ctrl-C)
+  -h, --help      this text
+`;
+
+const say = (msg: string) => process.stdout.write(`demo: ${msg}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function demoCommand(argv: string[]): Promise<number> {
+  const { values } = parseFlags('demo', argv, { for: { type: 'string' }, help: { type: 'boolean', short: 'h' } });
+  if (values.help) { process.stdout.write(DEMO_HELP); return 0; }
+  const duration = values.for === undefined ? undefined : parsePositiveInt('--for', values.for, 86_400);
+
+  const workDir = join(process.cwd(), '.cache', 'demo');
+  mkdirSync(workDir, { recursive: true });
+  const logPath = join(workDir, 'hax.log');
+  const logFile = createWriteStream(logPath);
+  const log = createLogger({ component: 'hax', write: (line) => logFile.write(line + '\n') });
+  const cleanups: (() => Promise<void>)[] = [];
+  const cleanup = async () => { for (const c of cleanups.reverse()) await c().catch(() => {}); };
+
+  try {
+    const nodeName = 'demo-node-1';
+    const httpPort = await freePort();
+    const haxUrl = `http://127.0.0.1:${httpPort}`;
+    say('starting a Consul dev agent (Consul 1.8.7 from Debian, or the one on PATH)…');
+    const agent = await startDevAgent({ nodeName, config: [watchConfig({ haxUrl, services: ['hax', 'confd', 'ios'] })] });
+    cleanups.push(() => agent.stop());
+    say(`Consul agent ${agent.url} (pid ${agent.pid}); its service watches POST to ${haxUrl}/`);
+
+    const consul = new ConsulClient(agent.url);
+    const cluster = demoCluster(nodeName);
+    const seeded = await seedCluster(consul, cluster, nodeName);
+    say(`seeded the demo cluster: ${cluster.nodes[0].processes.map((p) => `${p.kind} ${formatFid({ container: PROCESS_CONTAINER, key: BigInt(p.fidk) })}`).join(', ')}; leader = ${nodeName}`);
+
+    const hax = await startHax({ consulUrl: agent.url, listen: ['tcp:127.0.0.1:0'], http: { host: '127.0.0.1', port: httpPort } }, log);
+    cleanups.push(() => hax.stop());
+    const haLink = hax.haLinkAddresses[0];
+    say(`hax is up: HA links on ${haLink}, HTTP on ${haxUrl} (logs: ${logPath})`);
+
+    const codec = await Codec.load();
+    const sims: SimProcess[] = [];
+    for (const p of cluster.nodes[0].processes.filter((x) => x.kind !== 'hax')) {
+      const name = `${p.kind}-${p.fidk}`;
+      const sim = new SimProcess({
+        address: haLink, codec, processFid: { container: PROCESS_CONTAINER, key: BigInt(p.fidk) }, type: 'M0_CONF_HA_PROCESS_M0D',
+        onNotes: (notes) => say(`${name} received from hax: ${notes.map((n) => `${n.fid} → ${n.state}`).join(', ')}`),
+      });
+      cleanups.push(() => sim.close());
+      sims.push(sim);
+      const ep = await sim.connect();
+      say(`${name} entrypoint: ${ep.confds.length} confd(s) [${ep.confds.join(', ')}], quorum ${ep.quorum}, RM ${ep.rm}`);
+      for (const event of ['M0_CONF_HA_PROCESS_STARTING', 'M0_CONF_HA_PROCESS_STARTED'] as const) {
+        await sim.processEvent(event);
+        const stored = await consul.kv.get(`processes/${formatFid(sim.processFid)}`);
+        say(`${name} reported ${event}; hax acknowledged it once Consul held processes/${formatFid(sim.processFid)} = ${stored?.value}`);
+      }
+    }
+
+    const victim = cluster.nodes[0].processes.find((p) => p.kind === 'ios')!;
+    say(`now the Consul check of ios ${victim.fidk} turns to warning…`);
+    await consul.agent.setCheck(`service:${victim.fidk}`, 'warn', 'demo: simulated failure');
+    await sleep(2000);
+    say(`…and back to passing`);
+    await consul.agent.setCheck(`service:${victim.fidk}`, 'pass', 'demo: recovered');
+    await sleep(2000);
+    writeFileSync(join(workDir, 'last-run.json'), JSON.stringify({ consul: agent.url, hax: haxUrl, haLink, leaderSession: seeded.leaderSession }, null, 2));
+    say(`try: curl ${haxUrl}/api/v1/links   ·   curl ${haxUrl}/openapi.yaml   ·   curl '${agent.url}/v1/kv/processes/?recurse'`);
+    say(duration ? `running for ${duration} s` : 'running; press Ctrl-C to stop');
+    await new Promise<void>((resolve) => {
+      const t = duration ? setTimeout(resolve, duration * 1000) : undefined;
+      const stop = () => { if (t) clearTimeout(t); resolve(); };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    say('stopping');
+    return 0;
+  } finally {
+    await cleanup();
+    logFile.end();
+  }
+}

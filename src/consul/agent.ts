@@ -1,0 +1,26 @@
+// /v1/agent: this node's identity and local service registration.
+import type { ConsulTransport } from './transport.ts';
+
+export interface ServiceRegistration {
+  ID: string; Name: string; Address?: string; Port?: number; Meta?: Record<string, string>; Tags?: string[];
+  Check?: { CheckID?: string; Name?: string; TTL?: string; Status?: 'passing' | 'warning' | 'critical' };
+}
+
+export class AgentEndpoint {
+  readonly #t: ConsulTransport;
+  constructor(transport: ConsulTransport) { this.#t = transport; }
+
+  async nodeName(): Promise<string> {
+    const res = await this.#t.request<{ Config: { NodeName: string } }>('/v1/agent/self');
+    return res.body!.Config.NodeName;
+  }
+
+  async registerService(reg: ServiceRegistration): Promise<void> {
+    await this.#t.request('/v1/agent/service/register', { method: 'PUT', body: JSON.stringify(reg) });
+  }
+
+  /** Sets a TTL check's status (pass | warn | fail). */
+  async setCheck(checkId: string, status: 'pass' | 'warn' | 'fail', note = ''): Promise<void> {
+    await this.#t.request(`/v1/agent/check/${status}/${encodeURIComponent(checkId)}`, { method: 'PUT', query: { note: note || undefined } });
+  }
+}

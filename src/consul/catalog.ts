@@ -1,0 +1,27 @@
+// /v1/catalog/service/<name>: where the confds (and later ios, hax) are.
+import type { ConsulTransport } from './transport.ts';
+import { waitMs } from './kv.ts';
+
+export interface CatalogService {
+  Node: string;
+  Address: string;
+  ServiceID: string;
+  ServiceName: string;
+  ServiceAddress: string;
+  ServicePort: number;
+  ServiceMeta: Record<string, string> | null;
+  ServiceTags: string[] | null;
+}
+
+export class CatalogEndpoint {
+  readonly #t: ConsulTransport;
+  constructor(transport: ConsulTransport) { this.#t = transport; }
+
+  async service(name: string, options: { index?: number; wait?: string; signal?: AbortSignal } = {}): Promise<{ services: CatalogService[]; index?: number }> {
+    const res = await this.#t.request<CatalogService[]>(`/v1/catalog/service/${encodeURIComponent(name)}`, {
+      query: { index: options.index, wait: options.wait },
+      timeoutMs: options.wait ? waitMs(options.wait) + 15_000 : undefined, signal: options.signal,
+    });
+    return { services: res.body ?? [], index: res.index };
+  }
+}

@@ -1,0 +1,22 @@
+// The Consul client hax uses: one transport, one object per agent endpoint.
+import { AgentEndpoint } from './agent.ts';
+import { CatalogEndpoint } from './catalog.ts';
+import { KvEndpoint } from './kv.ts';
+import { SessionEndpoint } from './session.ts';
+import { ConsulTransport } from './transport.ts';
+
+export class ConsulClient {
+  readonly url: string;
+  readonly kv: KvEndpoint;
+  readonly catalog: CatalogEndpoint;
+  readonly agent: AgentEndpoint;
+  readonly session: SessionEndpoint;
+  constructor(url: string) {
+    const transport = new ConsulTransport(url);
+    this.url = transport.baseUrl;
+    this.kv = new KvEndpoint(transport);
+    this.catalog = new CatalogEndpoint(transport);
+    this.agent = new AgentEndpoint(transport);
+    this.session = new SessionEndpoint(transport);
+  }
+}

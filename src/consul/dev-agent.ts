@@ -1,0 +1,104 @@
+// Starts and stops a real Consul agent in -dev mode on loopback, for the demo
+// and the tests. Every port the agent opens (HTTP, DNS, gRPC, serf LAN/WAN,
+// server RPC) is chosen free, so two agents never collide, and the agent is
+// stopped by its pid.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { createSocket } from 'node:dgram';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export interface DevAgent {
+  readonly url: string;          // http://127.0.0.1:PORT
+  readonly pid: number;
+  readonly nodeName: string;
+  readonly configDir: string;
+  /** SIGTERM by pid, wait for exit; SIGKILL after 5 s. */
+  stop(): Promise<void>;
+  /** `consul reload` against this agent (re-reads configDir). */
+  reload(): Promise<void>;
+  log(): string;
+}
+
+export interface DevAgentOptions {
+  nodeName?: string;
+  /** JSON config files to place in the agent's -config-dir before start. */
+  config?: Record<string, unknown>[];
+  /** Fixed HTTP port (the demo uses one); others are always free ports. */
+  httpPort?: number;
+}
+
+/** Path of a Consul >= 1.8 binary; installs it into the project cache when missing. */
+export async function consulBinary(): Promise<string> {
+  const { stdout } = await promisify(execFile)('bash', [join(ROOT, 'scripts', 'ensure-consul.sh')], { maxBuffer: 1 << 20 });
+  return stdout.trim().split('\n').pop()!;
+}
+
+/** A loopback port free for both TCP and UDP (serf uses both on one port). */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const s = createServer();
+      s.once('error', reject);
+      s.listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)); });
+    });
+    const udpFree = await new Promise<boolean>((resolve) => {
+      const u = createSocket('udp4');
+      u.once('error', () => resolve(false));
+      u.bind(port, '127.0.0.1', () => u.close(() => resolve(true)));
+    });
+    if (udpFree) return port;
+  }
+}
+
+export async function startDevAgent(options: DevAgentOptions = {}): Promise<DevAgent> {
+  const bin = await consulBinary();
+  const dataDir = mkdtempSync(join(tmpdir(), 'hax-consul-'));
+  const configDir = join(dataDir, 'config.d');
+  const { mkdirSync } = await import('node:fs');
+  mkdirSync(configDir);
+  (options.config ?? []).forEach((c, i) => writeFileSync(join(configDir, `${i}.json`), JSON.stringify(c)));
+  const ports = { http: options.httpPort ?? await freePort(), serfLan: await freePort(), serfWan: await freePort(), server: await freePort() };
+  const nodeName = options.nodeName ?? 'hax-test';
+  const args = ['agent', '-dev', '-bind', '127.0.0.1', '-client', '127.0.0.1', '-node', nodeName,
+    '-http-port', String(ports.http), '-dns-port', '-1', '-grpc-port', '-1',
+    '-serf-lan-port', String(ports.serfLan), '-serf-wan-port', String(ports.serfWan), '-server-port', String(ports.server),
+    '-data-dir', join(dataDir, 'data'), '-config-dir', configDir];
+  const child: ChildProcess = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (d) => { output = (output + d.toString()).slice(-200_000); });
+  child.stderr!.on('data', (d) => { output = (output + d.toString()).slice(-200_000); });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = `http://127.0.0.1:${ports.http}`;
+
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) {
+      process.kill(child.pid!, 'SIGTERM');
+      const killer = setTimeout(() => { try { process.kill(child.pid!, 'SIGKILL'); } catch { /* gone */ } }, 5000);
+      await exited;
+      clearTimeout(killer);
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`consul agent exited early (code ${child.exitCode}):\n${output.slice(-4000)}`);
+    try {
+      const res = await fetch(`${url}/v1/status/leader`);
+      const body = await res.text();
+      if (res.ok && body.includes(':')) break;
+    } catch { /* not up yet */ }
+    if (Date.now() > deadline) { await stop(); throw new Error(`consul agent at ${url} elected no leader in 20 s:\n${output.slice(-4000)}`); }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url, pid: child.pid!, nodeName, configDir, stop, log: () => output,
+    reload: async () => { await promisify(execFile)(bin, ['reload', `-http-addr=${url}`]); },
+  };
+}

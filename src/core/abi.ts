@@ -1,0 +1,43 @@
+// Host mirror of assembly/abi.ts (record tags, region use) and of the codec
+// error names in assembly/codec/errors.ts. Keep in step with those files.
+
+export const RECORD_HEADER = 6;
+
+export const EV_VIEW_UPDATED = 1;
+export const EV_ENTRYPOINT_REQUESTED = 2;
+export const EV_MESSAGE_RECEIVED = 3;
+export const EV_CONSUL_REPLIED = 4;
+export const EV_HEALTH_REPORTED = 5;
+
+export const HEALTH_STATUS_CODES = { passing: 0, warning: 1, critical: 2, maintenance: 3 } as const;
+
+export const OUT_REASON = 0x100;
+export const ACT_REPLY_ENTRYPOINT = 0x101;
+export const ACT_CONSUL_PUT = 0x102;
+export const ACT_ACKNOWLEDGE = 0x103;
+export const ACT_BROADCAST = 0x104;
+export const OUT_CODEC_ERROR = 0x1f0;
+export const OUT_CODEC_RESULT = 0x1f1;
+
+export const KIND_HA_MSG = 1;
+export const KIND_ENTRYPOINT_REQ = 2;
+export const KIND_ENTRYPOINT_REP = 3;
+export const KIND_LINK_MSG = 4;
+export const KIND_LINK_MSG_REP = 5;
+export const KIND_FID_TEXT = 6;
+
+/** Index = numeric code from the core; host code = 'HAX_ERR_XCODE_' + name. */
+export const CODEC_ERROR_NAMES = [
+  'NONE', 'TRUNCATED', 'TRAILING_BYTES', 'MSG_TYPE', 'COUNT_RANGE', 'STATE_RANGE', 'ENUM_RANGE',
+  'COUNT_MISMATCH', 'FLAG_RANGE', 'REFUSE_UNKNOWN_STATE', 'REFUSE_REPAIR_FID', 'JSON_SYNTAX',
+  'FIELD_MISSING', 'FIELD_TYPE', 'FID_TEXT', 'OUTPUT_FULL', 'INT_RANGE',
+] as const;
+
+export function codecErrorCode(n: number): string {
+  return 'HAX_ERR_XCODE_' + (CODEC_ERROR_NAMES[n] ?? 'UNKNOWN');
+}
+
+export const STATE_NAMES = [
+  'M0_NC_UNKNOWN', 'M0_NC_ONLINE', 'M0_NC_FAILED', 'M0_NC_TRANSIENT', 'M0_NC_REPAIR',
+  'M0_NC_REPAIRED', 'M0_NC_REBALANCE', 'M0_NC_DTM_RECOVERING',
+] as const;

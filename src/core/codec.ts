@@ -1,0 +1,219 @@
+// The WASM codec exposed to TypeScript (m0d simulator, CLI, tests). Every byte
+// layout lives in assembly/codec/; this file only moves bytes and JSON text.
+//
+// Object shapes (field names are the C names of the golden vectors' "fields"):
+//
+// HaMsg (m0_ha_msg):
+//   { fid, sourceProcess, sourceService: fid text; time, epoch, tag: bigint;
+//     type: 'INVALID' | 'STOB_IOQ' | 'NVEC' | 'FAILURE_VEC_REQ' | 'FAILURE_VEC_REP' | 'KEEPALIVE_REQ'
+//           | 'KEEPALIVE_REP' | 'EVENT_PROCESS' | 'EVENT_SERVICE' | 'EVENT_RPC' | 'BE_IO_ERR' | 'SNS_ERR';
+//     body }  where body is, per type ({} for INVALID):
+//   STOB_IOQ        { sie_conf_sdev: fid, sie_stob_id: { si_domain_fid, si_fid }, sie_fd: bigint,
+//                     sie_opcode: 'SIO_WRITE'…, sie_rc: bigint (signed), sie_offset: bigint,
+//                     sie_size: bigint, sie_bshift: number }
+//   NVEC            { hmnv_type: 'M0_HA_NVEC_SET'|'M0_HA_NVEC_GET', hmnv_id_of_get: bigint,
+//                     hmnv_ignore_same_state: 0|1, hmnv_nr: number (optional on encode),
+//                     hmnv_arr: [{ no_id: fid, no_state: 'M0_NC_ONLINE'… }] (only the hmnv_nr valid notes) }
+//   FAILURE_VEC_REQ { mfq_pool: fid, mfq_cookie: { co_addr: bigint, co_generation: bigint } }
+//   FAILURE_VEC_REP { mfp_pool, mfp_cookie, mfp_nr: number (optional on encode), mfp_vec: [notes] }
+//   KEEPALIVE_REQ   { kaq_id: { u_hi: bigint, u_lo: bigint } }
+//   KEEPALIVE_REP   { kap_id: { u_hi, u_lo }, kap_counter: bigint }
+//   EVENT_PROCESS   { chp_event: 'M0_CONF_HA_PROCESS_STARTED'…, chp_type: 'M0_CONF_HA_PROCESS_M0D'…, chp_pid: bigint }
+//   EVENT_SERVICE   { chs_event: 'M0_CONF_HA_SERVICE_STOPPED'…, chs_type: 'M0_CST_RMS'…, chs_pid: bigint }
+//   EVENT_RPC       { hmr_attempts: bigint, hmr_state: 'M0_NC_TRANSIENT'… }
+//   BE_IO_ERR       { ber_errcode: number, ber_location: 'M0_BE_LOC_SEGMENT_2'…, ber_io_opcode: 'SIO_READ'… }
+//   SNS_ERR         { hse_errcode: number, hse_opcode: 'CM_OP_REBALANCE'… }
+// Enums decode to their C name (lenient ones — sie_opcode, ber_*, hse_opcode — to a number when
+// unnamed); encode takes the name or the number. Integers on encode may be number, bigint, or a
+// decimal/0x string.
+//
+// EntrypointReq (m0_ha_entrypoint_req_fop):
+//   { erf_first_request: number, erf_generation: bigint, erf_process_fid: fid,
+//     erf_link_params: LinkParams, erf_git_rev_id: string, erf_pid: bigint,
+//     erf_cookie_expected: HaCookie }
+// EntrypointRep (m0_ha_entrypoint_rep_fop):
+//   { hbp_quorum: number, hbp_confd_fids: fid[], hbp_confd_eps: string[] (same length),
+//     hbp_active_rm_fid: fid, hbp_active_rm_ep: string,
+//     hbp_control: 'M0_HA_ENTRYPOINT_CONSUME'|'M0_HA_ENTRYPOINT_QUIT'|'M0_HA_ENTRYPOINT_QUERY',
+//     hbp_link_params: LinkParams, hbp_link_do_reconnect: 0|1, hbp_disconnected_previously: 0|1,
+//     hbp_cookie_actual: HaCookie }
+//   LinkParams = { hlp_id_local, hlp_id_remote, hlp_id_connection: U128,
+//                  hlp_tags_local, hlp_tags_remote: { hlt_confirmed, hlt_delivered, hlt_next, hlt_assign: bigint } }
+//   HaCookie   = { hcx_pid, hcx_time_start, hcx_uptime: bigint, hcx_uuid: U128 };  U128 = { u_hi, u_lo: bigint }
+// LinkMsg (m0_ha_link_msg_fop):
+//   { lmf_msg_nr: 0|1, lmf_msg: HaMsg, lmf_id_local, lmf_id_remote, lmf_id_connection: U128,
+//     lmf_out_next, lmf_in_delivered, lmf_seq: bigint }
+// LinkMsgRep (m0_ha_link_msg_rep_fop): { lmr_rc: number (signed), lmr_out_next, lmr_in_delivered: bigint }
+//
+// Errors: CodecError { code: 'HAX_ERR_XCODE_*', offset } — offset is the byte offset in the input
+// (decode), in the encoded output (encode field errors) or in the JSON text (HAX_ERR_XCODE_JSON_SYNTAX).
+import type { Fid } from '../fid.ts';
+import {
+  KIND_HA_MSG, KIND_ENTRYPOINT_REQ, KIND_ENTRYPOINT_REP, KIND_LINK_MSG, KIND_LINK_MSG_REP,
+  KIND_FID_TEXT, OUT_CODEC_ERROR, OUT_CODEC_RESULT, codecErrorCode,
+} from './abi.ts';
+import { RecordReader } from './records.ts';
+import { compileCore, instantiateCore, writeInput, readOutput, type CoreExports } from './wasm.ts';
+
+export type HaMsgType =
+  | 'INVALID' | 'STOB_IOQ' | 'NVEC' | 'FAILURE_VEC_REQ' | 'FAILURE_VEC_REP' | 'KEEPALIVE_REQ'
+  | 'KEEPALIVE_REP' | 'EVENT_PROCESS' | 'EVENT_SERVICE' | 'EVENT_RPC' | 'BE_IO_ERR' | 'SNS_ERR';
+
+export type HaMsg = {
+  fid: string; sourceProcess: string; sourceService: string;
+  time: bigint; epoch: bigint; tag: bigint;
+  type: string; body: Record<string, unknown>;
+};
+export type U128 = { u_hi: bigint; u_lo: bigint };
+export type LinkTags = { hlt_confirmed: bigint; hlt_delivered: bigint; hlt_next: bigint; hlt_assign: bigint };
+export type LinkParams = {
+  hlp_id_local: U128; hlp_id_remote: U128; hlp_id_connection: U128;
+  hlp_tags_local: LinkTags; hlp_tags_remote: LinkTags;
+};
+export type HaCookie = { hcx_pid: bigint; hcx_time_start: bigint; hcx_uptime: bigint; hcx_uuid: U128 };
+export type EntrypointReq = {
+  erf_first_request: number; erf_generation: bigint; erf_process_fid: string;
+  erf_link_params: LinkParams; erf_git_rev_id: string; erf_pid: bigint; erf_cookie_expected: HaCookie;
+};
+export type EntrypointRep = {
+  hbp_quorum: number; hbp_confd_fids: string[]; hbp_confd_eps: string[];
+  hbp_active_rm_fid: string; hbp_active_rm_ep: string; hbp_control: string | number;
+  hbp_link_params: LinkParams; hbp_link_do_reconnect: number; hbp_disconnected_previously: number;
+  hbp_cookie_actual: HaCookie;
+};
+export type LinkMsg = {
+  lmf_msg_nr: number; lmf_msg: HaMsg; lmf_id_local: U128; lmf_id_remote: U128; lmf_id_connection: U128;
+  lmf_out_next: bigint; lmf_in_delivered: bigint; lmf_seq: bigint;
+};
+export type LinkMsgRep = { lmr_rc: number; lmr_out_next: bigint; lmr_in_delivered: bigint };
+
+export class CodecError extends Error {
+  readonly code: string;
+  readonly offset: number;
+  readonly detail: string;
+  constructor(code: string, offset: number, detail: string) {
+    super(`${code} at byte ${offset}: ${detail}`);
+    this.name = 'CodecError';
+    this.code = code;
+    this.offset = offset;
+    this.detail = detail;
+  }
+}
+
+const BIG = /^-?\d+n$/;
+const revive = (_key: string, v: unknown): unknown =>
+  typeof v === 'string' && BIG.test(v) ? BigInt(v.slice(0, -1)) : v;
+const replace = (_key: string, v: unknown): unknown => (typeof v === 'bigint' ? `${v}n` : v);
+const utf8 = new TextEncoder();
+const fromUtf8 = new TextDecoder();
+
+export class Codec {
+  #module: WebAssembly.Module;
+  #ex: CoreExports;
+
+  private constructor(module: WebAssembly.Module) {
+    this.#module = module;
+    this.#ex = instantiateCore(module);
+  }
+
+  static async load(options: { debug?: boolean } = {}): Promise<Codec> {
+    return new Codec(await compileCore(options.debug ?? false));
+  }
+
+  #call(fn: (ex: CoreExports) => number): Uint8Array {
+    let n: number;
+    try {
+      n = fn(this.#ex);
+    } catch (e) {
+      this.#ex = instantiateCore(this.#module);   // a trap leaves the instance unusable
+      throw e;
+    }
+    for (const { tag, body } of RecordReader.records(readOutput(this.#ex, n))) {
+      if (tag === OUT_CODEC_RESULT) return body.blob();
+      if (tag === OUT_CODEC_ERROR) {
+        const code = body.u32();
+        const offset = body.u32();
+        throw new CodecError(codecErrorCode(code), offset, body.str());
+      }
+    }
+    throw new Error('codec: no result record');
+  }
+
+  #decode(kind: number, b: Uint8Array): unknown {
+    writeInput(this.#ex, b);
+    const text = fromUtf8.decode(this.#call((ex) => ex.codecDecode(kind, b.length)));
+    return JSON.parse(text, revive);
+  }
+
+  #encode(kind: number, o: unknown): Uint8Array {
+    const text = utf8.encode(typeof o === 'string' ? o : JSON.stringify(o, replace));
+    writeInput(this.#ex, text);
+    return this.#call((ex) => ex.codecEncode(kind, text.length));
+  }
+
+  decodeMsg(b: Uint8Array): HaMsg { return this.#decode(KIND_HA_MSG, b) as HaMsg; }
+  encodeMsg(m: HaMsg): Uint8Array { return this.#encode(KIND_HA_MSG, m); }
+  decodeEntrypointReq(b: Uint8Array): EntrypointReq { return this.#decode(KIND_ENTRYPOINT_REQ, b) as EntrypointReq; }
+  encodeEntrypointReq(o: EntrypointReq | object): Uint8Array { return this.#encode(KIND_ENTRYPOINT_REQ, o); }
+  decodeEntrypointRep(b: Uint8Array): EntrypointRep { return this.#decode(KIND_ENTRYPOINT_REP, b) as EntrypointRep; }
+  encodeEntrypointRep(o: EntrypointRep | object): Uint8Array { return this.#encode(KIND_ENTRYPOINT_REP, o); }
+  decodeLinkMsg(b: Uint8Array): LinkMsg { return this.#decode(KIND_LINK_MSG, b) as LinkMsg; }
+  encodeLinkMsg(o: LinkMsg | object): Uint8Array { return this.#encode(KIND_LINK_MSG, o); }
+  decodeLinkMsgRep(b: Uint8Array): LinkMsgRep { return this.#decode(KIND_LINK_MSG_REP, b) as LinkMsgRep; }
+  encodeLinkMsgRep(o: LinkMsgRep | object): Uint8Array { return this.#encode(KIND_LINK_MSG_REP, o); }
+
+  /** The core's fid text parser (all three Motr forms); throws CodecError HAX_ERR_XCODE_FID_TEXT. */
+  parseFidText(text: string): Fid {
+    const b = this.#encode(KIND_FID_TEXT, text);
+    const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    return { container: v.getBigUint64(0, true), key: v.getBigUint64(8, true) };
+  }
+}
+
+// ---- fid text, pure TS (same grammar as assembly/codec/fid.ts) ---------------------
+
+const U64_MAX = (1n << 64n) - 1n;
+
+function parseNum(s: string, radix: 16 | 0): bigint | null {
+  const t = s.trim();
+  let digits = t;
+  let base: number = radix;
+  if (/^0[xX]/.test(t)) { digits = t.slice(2); base = 16; }
+  else if (radix === 0) base = t.length > 1 && t.startsWith('0') ? 8 : 10;
+  const re = base === 16 ? /^[0-9a-fA-F]+$/ : base === 8 ? /^[0-7]+$/ : /^[0-9]+$/;
+  if (!re.test(digits)) return null;
+  const prefix = base === 16 ? '0x' : base === 8 ? '0o' : '';
+  const v = BigInt(prefix + digits);
+  return v > U64_MAX ? null : v;
+}
+
+/** Parses `0x..:0x..`, `<..:..>`, `..:..` (hex) or `T|c:k` (%i rules). Throws CodecError. */
+export function parseFid(text: string): Fid {
+  const bad = (): never => { throw new CodecError('HAX_ERR_XCODE_FID_TEXT', 0, `not a fid: ${text}`); };
+  let s = text.trim();
+  const typed = /^(.)\|(.*)$/s.exec(s);
+  if (typed) {
+    const [c, k] = splitColon(typed[2]!) ?? bad();
+    const container = parseNum(c, 0) ?? bad();
+    const key = parseNum(k, 0) ?? bad();
+    const t = typed[1]!.charCodeAt(0);
+    if (container >> 56n !== 0n || t > 0xff) bad();
+    return { container: container | (BigInt(t) << 56n), key };
+  }
+  if (s.startsWith('<')) {
+    if (!s.endsWith('>')) bad();
+    s = s.slice(1, -1);
+  }
+  const [c, k] = splitColon(s) ?? bad();
+  return { container: parseNum(c, 16) ?? bad(), key: parseNum(k, 16) ?? bad() };
+}
+
+function splitColon(s: string): [string, string] | null {
+  const i = s.indexOf(':');
+  return i < 0 ? null : [s.slice(0, i), s.slice(i + 1)];
+}
+
+/** Hare's form: 0x%x:0x%x. */
+export function formatFid(f: Fid): string {
+  return `0x${f.container.toString(16)}:0x${f.key.toString(16)}`;
+}

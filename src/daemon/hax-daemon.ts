@@ -1,0 +1,152 @@
+// The daemon: wires the native shim, the wasm core, Consul and the HTTP
+// layer together. The core decides; this file performs its actions and feeds
+// their results back (a Consul write finished → "acknowledge message N").
+import type { AddressInfo } from 'node:net';
+import { ConsulClient } from '../consul/client.ts';
+import { CoreHost, type CoreAction, type Decision } from '../core/core-host.ts';
+import { Shim, type ShimEvent } from '../native/binding.ts';
+import { ClusterViewSource } from '../model/cluster-view.ts';
+import { createHttpApp, type HttpApp } from '../http/server.ts';
+import { createHandlers } from '../http/handlers/index.ts';
+import { formatFid } from '../fid.ts';
+import type { Logger } from '../log.ts';
+import { KeyedQueue } from './keyed-queue.ts';
+import { LinkTable } from './link-table.ts';
+import { backoffMs } from '../consul/blocking.ts';
+
+export interface HaxConfig {
+  consulUrl: string;
+  listen: string[];            // HA-link listeners: tcp:HOST:PORT | unix:PATH
+  http: { host: string; port: number };
+}
+
+export interface RunningHax {
+  readonly haLinkAddresses: string[];
+  readonly httpAddress: AddressInfo;
+  readonly links: LinkTable;
+  stop(): Promise<void>;
+}
+
+export async function startHax(config: HaxConfig, log: Logger): Promise<RunningHax> {
+  const consul = new ConsulClient(config.consulUrl);
+  const core = await CoreHost.load();
+  const links = new LinkTable();
+  const writes = new KeyedQueue();
+  let stopping = false;
+  const addresses: string[] = [];
+  let listeningResolve!: () => void;
+  const listening = new Promise<void>((r) => { listeningResolve = r; });
+  const coreLog = log.child('core');
+
+  /** Performs the actions of one core decision and logs its reason. */
+  function apply(decision: Decision, context: Record<string, unknown> = {}): void {
+    coreLog.log('info', decision.reason.text, { reason: decision.reason.code, ...context, actions: decision.actions.map((a) => a.kind) });
+    for (const action of decision.actions) perform(action);
+  }
+
+  function perform(action: CoreAction): void {
+    switch (action.kind) {
+      case 'reply-entrypoint': {
+        links.requestAnswered(action.reqId);
+        shim.entrypointReply(action.reqId, action.rc, action.confds, action.quorum, action.rmFid, action.rmEndpoint);
+        return;
+      }
+      case 'acknowledge':
+        shim.delivered(action.linkId, action.tag);
+        return;
+      case 'broadcast': {
+        for (const link of links.active()) {
+          try { shim.send(link.linkId, action.msg); } catch (error) {
+            log.log('warn', 'broadcast to a link failed', { linkId: link.linkId, process: formatFid(link.processFid), error: (error as Error).message });
+          }
+        }
+        return;
+      }
+      case 'consul-put': {
+        void writes.run(action.key, () => putDurably(action.opId, action.key, action.value));
+        return;
+      }
+    }
+  }
+
+  /** Retries a KV write with backoff until it lands or hax stops; then tells the core. */
+  async function putDurably(opId: number, key: string, value: string): Promise<void> {
+    for (let failures = 1; ; failures++) {
+      try {
+        const ok = await consul.kv.put(key, value);
+        apply(core.consulReplied(opId, ok), { opId, key });
+        return;
+      } catch (error) {
+        if (stopping) { apply(core.consulReplied(opId, false), { opId, key }); return; }
+        const delay = backoffMs(failures, Math.random);
+        log.log('warn', 'Consul write failed; retrying', { key, error: (error as Error).message, retryInMs: delay });
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  }
+
+  function onShimEvents(events: ShimEvent[]): void {
+    for (const ev of events) {
+      try { onShimEvent(ev); } catch (error) {
+        log.log('error', 'handling a shim event failed', { event: ev.type, error: (error as Error).message });
+      }
+    }
+  }
+
+  function onShimEvent(ev: ShimEvent): void {
+    switch (ev.type) {
+      case 'listening': addresses.push(ev.address); log.log('info', 'HA link listener ready', { address: ev.address }); if (addresses.length === config.listen.length) listeningResolve(); return;
+      case 'entrypoint': links.requestArrived(ev.reqId, ev.remote); apply(core.entrypointRequested(ev.reqId, ev.fop), { reqId: ev.reqId, remote: ev.remote, first: ev.first }); return;
+      case 'link-connected': case 'link-reused': {
+        const remote = links.requestAnswered(ev.reqId) ?? 'unknown';
+        links.connected(ev.linkId, ev.processFid, remote);
+        log.log('info', ev.type === 'link-connected' ? 'link connected' : 'link reused', { linkId: ev.linkId, process: formatFid(ev.processFid), remote });
+        return;
+      }
+      case 'link-absent': log.log('info', 'link absent: the process was declared dead before; it must restart', { reqId: ev.reqId }); return;
+      case 'received': apply(core.messageReceived(ev.linkId, ev.tag, ev.msg), { linkId: ev.linkId, tag: ev.tag }); return;
+      case 'delivered': case 'not-delivered': log.log('debug', ev.type, { linkId: ev.linkId, tag: ev.tag }); return;
+      case 'disconnecting': links.disconnecting(ev.linkId); shim.disconnect(ev.linkId); log.log('info', 'link disconnecting', { linkId: ev.linkId }); return;
+      case 'disconnected': links.disconnected(ev.linkId); log.log('info', 'link disconnected', { linkId: ev.linkId }); return;
+      case 'protocol-error': log.log('warn', 'HA link protocol error; connection closed', { remote: ev.remote, code: ev.code, error: ev.message }); return;
+      case 'io-error': log.log('error', 'HA link I/O error', { code: ev.code, errno: ev.errno, error: ev.message }); return;
+    }
+  }
+
+  const shim = Shim.start({ listen: config.listen }, onShimEvents);
+
+  const view = new ClusterViewSource(consul, {
+    onView: (v, why) => apply(core.viewUpdated(v), { why, confds: v.confds.length, rm: v.rm ? formatFid(v.rm.fid) : null }),
+    onLog: (level, msg, fields) => log.child('consul').log(level, msg, fields),
+  });
+
+  let http: HttpApp | undefined;
+  try {
+    await view.start();
+    await listening;
+    http = createHttpApp({
+      handlers: createHandlers({ core, links, apply, openapiText: () => http!.openapiText }),
+      onLog: (level, msg, fields) => log.child('http').log(level, msg, fields),
+    });
+    const httpAddress = await http.listen(config.http.host, config.http.port);
+    log.log('info', 'hax ready', { consul: consul.url, haLink: addresses, http: `${httpAddress.address}:${httpAddress.port}` });
+    return {
+      haLinkAddresses: addresses, httpAddress, links,
+      async stop() {
+        stopping = true;
+        log.log('info', 'hax stopping');
+        await http?.close();
+        await view.stop();
+        await writes.idle();
+        await shim.stop();
+        log.log('info', 'hax stopped');
+      },
+    };
+  } catch (error) {
+    stopping = true;
+    await http?.close().catch(() => {});
+    await view.stop().catch(() => {});
+    await shim.stop().catch(() => {});
+    throw error;
+  }
+}

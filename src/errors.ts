@@ -1,0 +1,35 @@
+// Errors are values with a stable code and a message an operator can act on.
+// One base class, one subclass per family, `cause` chained; no thrown strings.
+// Every code appears in docs/errors.md (a test checks the list).
+
+export class HaxError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** A bad command-line flag, environment variable or configuration value. */
+export class ConfigError extends HaxError {}
+
+/** The Consul agent could not be reached or answered something unexpected. */
+export class ConsulError extends HaxError {
+  readonly status?: number;
+  constructor(code: string, message: string, options?: { cause?: unknown; status?: number }) {
+    super(code, message, options);
+    this.status = options?.status;
+  }
+}
+
+/** A client's HTTP request was wrong; carries the status to answer with. */
+export class RequestError extends HaxError {
+  readonly status: number;
+  readonly reason: string;
+  constructor(status: number, code: string, message: string, reason: string) {
+    super(code, message);
+    this.status = status;
+    this.reason = reason;
+  }
+}

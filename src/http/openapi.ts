@@ -1,0 +1,59 @@
+// Loads openapi/openapi.yaml once and compiles every request-body schema with
+// ajv (JSON Schema 2020-12, which OpenAPI 3.1 uses). Routes and validation
+// come from this document only.
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+import Ajv2020Module from 'ajv/dist/2020.js';
+import type { ValidateFunction } from 'ajv';
+
+export const OPENAPI_PATH = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'openapi', 'openapi.yaml');
+
+export interface Operation {
+  operationId: string;
+  method: string;       // upper case
+  path: string;
+  /** Compiled validator of the JSON request body, when the operation has one. */
+  validateBody?: ValidateFunction;
+  bodyRequired: boolean;
+}
+
+interface Doc {
+  paths: Record<string, Record<string, { operationId?: string; requestBody?: { required?: boolean; content?: Record<string, { schema?: unknown }> } }>>;
+  components?: { schemas?: Record<string, unknown> };
+}
+
+const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'];
+
+export function loadOpenApi(path = OPENAPI_PATH): { text: string; operations: Operation[] } {
+  const text = readFileSync(path, 'utf8');
+  const doc = parse(text) as Doc;
+  const Ajv2020 = (Ajv2020Module as unknown as { default: typeof Ajv2020Module }).default ?? Ajv2020Module;
+  const ajv = new (Ajv2020 as unknown as new (o: object) => import('ajv').default)({ allErrors: false, strict: false });
+  ajv.addSchema({ $id: 'openapi', components: doc.components ?? {} });
+  const operations: Operation[] = [];
+  for (const [p, item] of Object.entries(doc.paths)) {
+    for (const [m, op] of Object.entries(item)) {
+      if (!METHODS.includes(m)) continue;
+      if (!op.operationId) throw new Error(`openapi: ${m.toUpperCase()} ${p} has no operationId`);
+      const schema = op.requestBody?.content?.['application/json']?.schema;
+      operations.push({
+        operationId: op.operationId, method: m.toUpperCase(), path: p,
+        bodyRequired: op.requestBody?.required === true,
+        validateBody: schema === undefined ? undefined : ajv.compile(rewriteRefs(schema) as object),
+      });
+    }
+  }
+  return { text, operations };
+}
+
+/** '#/components/...' refs point into the document we registered as 'openapi'. */
+function rewriteRefs(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(rewriteRefs);
+  if (node && typeof node === 'object') {
+    return Object.fromEntries(Object.entries(node).map(([k, v]) =>
+      [k, k === '$ref' && typeof v === 'string' && v.startsWith('#/') ? `openapi${v}` : rewriteRefs(v)]));
+  }
+  return node;
+}

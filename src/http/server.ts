@@ -1,0 +1,152 @@
+// The HTTP layer: routes built from openapi/openapi.yaml, handlers found by
+// operationId (a missing or an extra handler stops start-up), bodies checked
+// against the document's schemas before a handler sees them, and every
+// refusal answered with the original hax's JSON envelope plus a stable code.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { RequestError, HaxError } from '../errors.ts';
+import { loadOpenApi, type Operation } from './openapi.ts';
+
+export interface HandlerRequest {
+  body: unknown;
+  headers: IncomingMessage['headers'];
+  query: URLSearchParams;
+}
+export interface HandlerResponse {
+  status?: number;
+  contentType?: string;
+  body: unknown;        // JSON-serialised unless contentType is given and body is a string
+}
+export type Handler = (req: HandlerRequest) => HandlerResponse | Promise<HandlerResponse>;
+
+export interface HttpAppOptions {
+  handlers: Record<string, Handler>;
+  /** Largest request body accepted, in bytes (413 above). */
+  bodyLimit?: number;
+  onLog?: (level: 'info' | 'warn', msg: string, fields?: Record<string, unknown>) => void;
+}
+
+export const DEFAULT_BODY_LIMIT = 64 * 1024 * 1024;
+
+export interface HttpApp {
+  readonly server: Server;
+  readonly openapiText: string;
+  listen(host: string, port: number): Promise<AddressInfo>;
+  close(): Promise<void>;
+}
+
+export function createHttpApp(options: HttpAppOptions): HttpApp {
+  const { text, operations } = loadOpenApi();
+  const declared = new Set(operations.map((o) => o.operationId));
+  const missing = [...declared].filter((id) => !options.handlers[id]);
+  const extra = Object.keys(options.handlers).filter((id) => !declared.has(id));
+  if (missing.length || extra.length) {
+    throw new HaxError('HAX_ERR_HANDLERS', `openapi.yaml and the handlers disagree: missing handlers [${missing.join(', ')}], handlers without an operation [${extra.join(', ')}]`);
+  }
+  const byPath = new Map<string, Map<string, Operation>>();
+  for (const op of operations) {
+    if (!byPath.has(op.path)) byPath.set(op.path, new Map());
+    byPath.get(op.path)!.set(op.method, op);
+  }
+  const limit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error) => {
+      options.onLog?.('warn', 'HTTP handler failed', { method: req.method, url: req.url, error: (error as Error).message });
+      if (!res.headersSent) sendError(res, new RequestError(500, 'HAX_ERR_INTERNAL', (error as Error).message, 'Unexpected error has happened'));
+      else res.destroy();
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://hax');
+    const methods = byPath.get(url.pathname);
+    if (!methods) return drainThen(req, () => sendError(res, new RequestError(404, 'HAX_ERR_NOT_FOUND', `no route ${url.pathname}`, 'Not found')));
+    const op = methods.get(req.method ?? 'GET');
+    if (!op) {
+      res.setHeader('Allow', [...methods.keys()].join(', '));
+      return drainThen(req, () => sendError(res, new RequestError(405, 'HAX_ERR_METHOD', `${req.method} is not allowed on ${url.pathname}`, 'Method not allowed')));
+    }
+    let body: unknown;
+    if (op.validateBody) {
+      try {
+        body = await readJsonBody(req, op, limit);
+      } catch (error) {
+        if (error instanceof RequestError) return sendError(res, error);
+        throw error;
+      }
+    } else {
+      await drain(req);
+    }
+    let out: HandlerResponse;
+    try {
+      out = await options.handlers[op.operationId]({ body, headers: req.headers, query: url.searchParams });
+    } catch (error) {
+      if (error instanceof RequestError) return sendError(res, error);
+      throw error;
+    }
+    const raw = out.contentType && typeof out.body === 'string';
+    const payload = raw ? (out.body as string) : JSON.stringify(out.body);
+    res.writeHead(out.status ?? 200, { 'Content-Type': out.contentType ?? 'application/json', 'Content-Length': Buffer.byteLength(payload) });
+    res.end(payload);
+  }
+
+  return {
+    server, openapiText: text,
+    listen: (host, port) => new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => { server.off('error', reject); resolve(server.address() as AddressInfo); });
+    }),
+    close: () => new Promise((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }),
+  };
+}
+
+async function readJsonBody(req: IncomingMessage, op: Operation, limit: number): Promise<unknown> {
+  const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > limit) { await drainOrDrop(req); throw tooLarge(limit); }
+  if (type !== 'application/json') {
+    await drainOrDrop(req);
+    throw new RequestError(415, 'HAX_ERR_CONTENT_TYPE', `expected Content-Type application/json, got "${type || 'none'}"`, 'Unsupported media type');
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) { await drainOrDrop(req); throw tooLarge(limit); }
+    chunks.push(chunk as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text.trim() === '') {
+    if (op.bodyRequired) throw new RequestError(400, 'HAX_ERR_BAD_JSON', 'the request body is empty', 'Bad JSON provided');
+    return undefined;
+  }
+  let body: unknown;
+  try { body = JSON.parse(text); } catch (error) {
+    throw new RequestError(400, 'HAX_ERR_BAD_JSON', (error as Error).message, 'Bad JSON provided');
+  }
+  if (!op.validateBody!(body)) {
+    const e = op.validateBody!.errors?.[0];
+    throw new RequestError(400, 'HAX_ERR_BAD_SHAPE', `body${e?.instancePath ?? ''} ${e?.message ?? 'does not match the schema'}`, 'Bad JSON provided');
+  }
+  return body;
+}
+
+const tooLarge = (limit: number) => new RequestError(413, 'HAX_ERR_BODY_TOO_LARGE', `the request body exceeds ${limit} bytes`, 'Payload too large');
+
+async function drain(req: IncomingMessage): Promise<void> {
+  for await (const _ of req) { /* discard */ }
+}
+/** Past the limit we stop reading: the connection is closed after the answer. */
+async function drainOrDrop(req: IncomingMessage): Promise<void> {
+  req.resume();
+}
+function drainThen(req: IncomingMessage, then: () => void): Promise<void> {
+  return drain(req).then(then);
+}
+
+function sendError(res: ServerResponse, error: RequestError): void {
+  const payload = JSON.stringify({ status_code: error.status, error_message: error.message, error_type: error.code, reason: error.reason });
+  res.writeHead(error.status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload), ...(error.status === 413 ? { Connection: 'close' } : {}) });
+  res.end(payload);
+}

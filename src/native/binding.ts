@@ -1,0 +1,153 @@
+// The only file that touches the native addon (build/native/Release/shim.node).
+// It declares the whole addon surface and wraps it in a typed class. The
+// addon is loaded lazily so that importing this module (typecheck, tools)
+// does not require a build.
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import type { Fid } from '../fid.ts';
+
+export interface ShimOptions {
+  listen: string[];
+  queueLimit?: number; /* events, default 1024 */
+}
+
+export type ShimEvent =
+  | { type: 'listening'; address: string }
+  | { type: 'entrypoint'; reqId: number; remote: string; first: boolean; fop: Uint8Array }
+  | { type: 'link-connected' | 'link-reused'; reqId: number; linkId: number; processFid: Fid }
+  | { type: 'link-absent'; reqId: number }
+  | { type: 'received'; linkId: number; tag: number; msg: Uint8Array }
+  | { type: 'delivered' | 'not-delivered'; linkId: number; tag: number }
+  | { type: 'disconnecting' | 'disconnected'; linkId: number }
+  | { type: 'protocol-error'; remote: string; code: string; message: string }
+  | { type: 'io-error'; code: string; errno: number; message: string };
+
+export interface Confd {
+  fid: Fid;
+  endpoint: string;
+}
+
+export interface ShimStats {
+  connections: number;
+  links: number;
+  queuedEvents: number;
+  protocolErrors: number;
+}
+
+// ---- raw addon surface -------------------------------------------------
+
+export interface U128 { hi: bigint; lo: bigint }
+export interface LinkTags { confirmed: bigint; delivered: bigint; next: bigint; assign: bigint }
+export interface LinkParams {
+  idLocal: U128; idRemote: U128; idConnection: U128; tagsLocal: LinkTags; tagsRemote: LinkTags;
+}
+export interface HaCookie { pid: bigint; timeStart: bigint; uptime: bigint; uuid: U128 }
+export interface EntrypointRepFields {
+  quorum: number;
+  confds: Confd[];
+  rmFid: Fid;
+  rmEndpoint: string;
+  control: number;
+  linkParams: LinkParams;
+  doReconnect: bigint | number;
+  disconnectedPreviously: number;
+  cookie: HaCookie;
+}
+export interface EntrypointReqFields {
+  first: boolean;
+  generation: bigint;
+  processFid: Fid;
+  linkParams: LinkParams;
+  gitRev: string;
+  pid: bigint;
+  cookieExpected: HaCookie;
+}
+
+interface NativeShim {
+  entrypointReply(reqId: number, rc: number, confds: Confd[], quorum: number, rmFid: Fid, rmEndpoint: string): void;
+  send(linkId: number, msg: Uint8Array): number;
+  delivered(linkId: number, tag: number): void;
+  disconnect(linkId: number): void;
+  stats(): ShimStats;
+  stop(): Promise<void>;
+  ref(): void;
+  unref(): void;
+}
+
+export interface NativeAddon {
+  Shim: new (options: ShimOptions, onEvents: (events: ShimEvent[]) => void) => NativeShim;
+  /** Codec helpers (pure): the shim's own encoders, for tests against golden bytes. */
+  encodeEntrypointRep(fields: EntrypointRepFields): Uint8Array;
+  decodeEntrypointReq(fop: Uint8Array): EntrypointReqFields;
+  haMsgWireSize(hedType: number | bigint): number | null;
+  napiVersion: number;
+}
+
+export const ADDON_PATH = fileURLToPath(new URL('../../build/native/Release/shim.node', import.meta.url));
+
+let addon: NativeAddon | undefined;
+
+/** Loads the addon once; throws an Error with code HAX_ERR_NATIVE_LOAD when it is missing. */
+export function loadAddon(): NativeAddon {
+  if (addon) return addon;
+  const require = createRequire(import.meta.url);
+  try {
+    addon = require(ADDON_PATH) as NativeAddon;
+  } catch (cause) {
+    const err = new Error(`cannot load native shim ${ADDON_PATH} (run npm run build:native)`, { cause });
+    (err as Error & { code: string }).code = 'HAX_ERR_NATIVE_LOAD';
+    throw err;
+  }
+  return addon;
+}
+
+// ---- typed wrapper -------------------------------------------------------
+
+/**
+ * The HA-link shim: listens for Motr peers, runs the link layer on its own
+ * I/O thread, and reports everything as batches of ShimEvent. Errors thrown
+ * by methods carry `.code` (HAX_ERR_*).
+ */
+export class Shim {
+  private constructor(private readonly native: NativeShim) {}
+
+  /** Throws an Error with .code (HAX_ERR_BAD_OPTIONS, HAX_ERR_LISTEN) on bad options. */
+  static start(options: ShimOptions, onEvents: (events: ShimEvent[]) => void): Shim {
+    return new Shim(new (loadAddon().Shim)(options, onEvents));
+  }
+
+  entrypointReply(reqId: number, rc: number, confds: Confd[], quorum: number, rmFid: Fid, rmEndpoint: string): void {
+    this.native.entrypointReply(reqId, rc, confds, quorum, rmFid, rmEndpoint);
+  }
+
+  /** Queues one m0_ha_msg; returns the odd tag assigned (written into hm_tag). */
+  send(linkId: number, msg: Uint8Array): number {
+    return this.native.send(linkId, msg);
+  }
+
+  delivered(linkId: number, tag: number): void {
+    this.native.delivered(linkId, tag);
+  }
+
+  disconnect(linkId: number): void {
+    this.native.disconnect(linkId);
+  }
+
+  stats(): ShimStats {
+    return this.native.stats();
+  }
+
+  /** Closes everything, reports not-delivered/disconnected, joins the I/O thread. */
+  stop(): Promise<void> {
+    return this.native.stop();
+  }
+
+  /** Addition: by default a started shim keeps Node alive; unref() lets it exit while idle. */
+  unref(): void {
+    this.native.unref();
+  }
+
+  ref(): void {
+    this.native.ref();
+  }
+}

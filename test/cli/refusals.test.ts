@@ -1,0 +1,41 @@
+// The command line refuses unknown flags and bad values with one clear line
+// on stderr and exit status 2, before anything starts.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+
+const BIN = new URL('../../bin/hax.js', import.meta.url).pathname;
+const hax = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 60_000 });
+
+const cases: [string, string[], RegExp][] = [
+  ['an unknown command', ['frobnicate'], /unknown command "frobnicate"/],
+  ['an unknown flag', ['run', '--bogus'], /Unknown option '--bogus'/],
+  ['a listener that is neither tcp nor unix', ['run', '--listen', 'udp:1.2.3.4:5'], /--listen "udp:1.2.3.4:5" is neither tcp:HOST:PORT nor unix/],
+  ['a tcp listener without a port', ['run', '--listen', 'tcp:127.0.0.1'], /--listen "127.0.0.1" is not HOST:PORT/],
+  ['a relative unix path', ['run', '--listen', 'unix:rel/sock'], /neither tcp:HOST:PORT nor unix:\/absolute\/path/],
+  ['an HTTP port out of range', ['run', '--http', '127.0.0.1:70000'], /--http "127.0.0.1:70000" is not HOST:PORT/],
+  ['a Consul URL with a path', ['run', '--consul', 'http://127.0.0.1:8500/v1'], /must be http\(s\):\/\/HOST:PORT with no path/],
+  ['a Consul URL of another scheme', ['run', '--consul', 'ftp://x:1'], /must be http\(s\):\/\/HOST:PORT/],
+  ['a flag without its value', ['run', '--http'], /argument missing/],
+  ['a stray positional argument', ['run', 'extra'], /Unexpected argument 'extra'/],
+  ['a demo duration that is not a number', ['demo', '--for', 'soon'], /--for "soon" must be a whole number/],
+];
+
+for (const [what, args, message] of cases) {
+  test(`refuses ${what} with exit status 2`, () => {
+    const r = hax(...args);
+    assert.is(r.status, 2, r.stderr);
+    assert.match(r.stderr, message);
+    assert.is(r.stdout, '', 'nothing started, nothing logged');
+  });
+}
+
+test('prints help for each command and exits 0', () => {
+  for (const args of [['help'], ['run', '--help'], ['demo', '--help']]) {
+    const r = hax(...args);
+    assert.is(r.status, 0, args.join(' '));
+    assert.match(r.stdout, /Usage: hax/);
+  }
+});
+
+test.run();
