@@ -8,7 +8,8 @@ import {
 } from '../../src/sim/link-client.ts';
 import { PROCESS_FID, RawPeer, eventMsg, fixtureBytes, startShim } from './_harness.ts';
 
-type Ev<T extends ShimEvent['type']> = Extract<ShimEvent, { type: T }>;
+// Narrow by type; members like 'link-connected' | 'link-reused' share one variant.
+type Ev<T extends ShimEvent['type']> = ShimEvent & { type: T };
 
 async function rawLink(address: string): Promise<{ peer: RawPeer; p: LinkParams }> {
   const peer = await RawPeer.connect(address);
