@@ -91,9 +91,17 @@ void deliver_batch(Napi::Env env, Napi::Function cb, EventSink *sink, EventBatch
         ~Consumed() { s->consumed(n); }
     } consumed{sink, n};
     if (env == nullptr || cb.IsEmpty()) return;
-    Napi::HandleScope scope(env);
-    auto arr = Napi::Array::New(env, n);
-    for (size_t i = 0; i < n; ++i) arr.Set(uint32_t(i), event_to_js(env, (*batch)[i]));
+    Napi::Array arr;
+    try {
+        // Node opens a handle scope around every TSFN call_js.
+        arr = Napi::Array::New(env, n);
+        for (size_t i = 0; i < n; ++i) arr.Set(uint32_t(i), event_to_js(env, (*batch)[i]));
+    } catch (const Napi::Error &) {
+        // Building JS values fails only while the environment is being torn
+        // down (no JS can run any more): drop the batch. Letting the error
+        // escape would std::terminate the process.
+        return;
+    }
     try {
         cb.Call({arr});
     } catch (const Napi::Error &err) {
