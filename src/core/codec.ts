@@ -50,9 +50,10 @@
 import type { Fid } from '../fid.ts';
 import {
   KIND_HA_MSG, KIND_ENTRYPOINT_REQ, KIND_ENTRYPOINT_REP, KIND_LINK_MSG, KIND_LINK_MSG_REP,
-  KIND_FID_TEXT, OUT_CODEC_ERROR, OUT_CODEC_RESULT, codecErrorCode,
+  KIND_FID_TEXT, OUT_CODEC_ERROR, OUT_CODEC_RESULT, codecErrorCode, STATE_NAMES,
 } from './abi.ts';
 import { RecordReader } from './records.ts';
+import { FlatView } from './flat.ts';
 import { compileCore, instantiateCore, writeInput, readOutput, type CoreExports } from './wasm.ts';
 
 export type HaMsgType =
@@ -107,9 +108,24 @@ const replace = (_key: string, v: unknown): unknown => (typeof v === 'bigint' ? 
 const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder();
 
+/** The structures the codec knows, by their CLI names (`hax codec --kind`). */
+export const CODEC_KINDS = {
+  msg: KIND_HA_MSG,
+  'entrypoint-req': KIND_ENTRYPOINT_REQ,
+  'entrypoint-rep': KIND_ENTRYPOINT_REP,
+  'link-msg': KIND_LINK_MSG,
+  'link-rep': KIND_LINK_MSG_REP,
+} as const;
+export type CodecKindName = keyof typeof CODEC_KINDS;
+
+/** One entry of an NVEC GET reply: a state (name or number), or the fid it answers plus the state. */
+export type NvecReplyEntry = string | number | { no_id: string; no_state: string | number };
+
 export class Codec {
   #module: WebAssembly.Module;
   #ex: CoreExports;
+  #flat = new FlatView();
+  #in: Uint8Array = new Uint8Array(0);
 
   private constructor(module: WebAssembly.Module) {
     this.#module = module;
@@ -137,6 +153,91 @@ export class Codec {
       }
     }
     throw new Error('codec: no result record');
+  }
+
+  /** The input region as a view, rebuilt when memory.buffer changes (hot path: no allocation). */
+  #input(n: number): Uint8Array {
+    if (this.#in.buffer !== this.#ex.memory.buffer) {
+      this.#in = new Uint8Array(this.#ex.memory.buffer, this.#ex.inputPtr(), this.#ex.inputCapacity());
+    }
+    if (n > this.#in.length) throw new RangeError(`input of ${n} bytes exceeds the core's input region (${this.#in.length})`);
+    return this.#in;
+  }
+
+  #errorAt(n: number): CodecError {
+    for (const { tag, body } of RecordReader.records(readOutput(this.#ex, n))) {
+      if (tag === OUT_CODEC_ERROR) {
+        const code = body.u32();
+        const offset = body.u32();
+        return new CodecError(codecErrorCode(code), offset, body.str());
+      }
+    }
+    throw new Error('codec: no error record');
+  }
+
+  /**
+   * The hot path: decodes `b` (one whole structure of `kind`, e.g. KIND_HA_MSG)
+   * into u64 slots (src/core/flat.ts) and returns a view of them, or the
+   * CodecError (not thrown). The view is valid until the next call.
+   */
+  tryDecodeFlat(kind: number, b: Uint8Array): FlatView | CodecError {
+    this.#input(b.length).set(b);
+    let n: number;
+    try {
+      n = this.#ex.codecDecodeFlat(kind, b.length);
+    } catch (e) {
+      this.#ex = instantiateCore(this.#module);
+      throw e;
+    }
+    if (n < 0) return this.#errorAt(-n);
+    return this.#flat.reset(this.#ex.memory.buffer, this.#ex.outputPtr(), n);
+  }
+
+  /** tryDecodeFlat that throws the CodecError. */
+  decodeFlat(kind: number, b: Uint8Array): FlatView {
+    const r = this.tryDecodeFlat(kind, b);
+    if (r instanceof CodecError) throw r;
+    return r;
+  }
+
+  /**
+   * The NVEC SET answering an NVEC GET, built from the GET's own bytes so that
+   * hmnv_id_of_get, hmnv_nr and every fid match (m0d asserts they do, §2.7).
+   * `entries` gives one state per note of the GET, in order; an entry may name
+   * the fid it answers, which is then checked. Throws CodecError:
+   * NOT_NVEC_GET, REFUSE_GET_MISMATCH, REFUSE_UNKNOWN_STATE, REFUSE_REPAIR_FID,
+   * or the GET's own decode error.
+   */
+  encodeNvecReply(get: Uint8Array, entries: readonly NvecReplyEntry[]): Uint8Array {
+    const withFids = entries.some((e) => typeof e === 'object');
+    const entry = withFids ? 20 : 4;
+    const buf = new Uint8Array(12 + get.length + entries.length * entry);
+    const v = new DataView(buf.buffer);
+    v.setUint32(0, get.length, true);
+    buf.set(get, 4);
+    let p = 4 + get.length;
+    v.setUint32(p, entries.length, true);
+    v.setUint32(p + 4, withFids ? 1 : 0, true);
+    p += 8;
+    entries.forEach((e, i) => {
+      const stateOf = (s: string | number): number => {
+        const n = typeof s === 'number' ? s : (STATE_NAMES as readonly string[]).indexOf(s);
+        if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new CodecError('HAX_ERR_XCODE_ENUM_RANGE', 0, `reply entry ${i}: unknown state ${String(s)}`);
+        return n;
+      };
+      if (withFids) {
+        const f = typeof e === 'object' ? parseFid(e.no_id) : { container: 0n, key: 0n };
+        if (typeof e !== 'object') throw new CodecError('HAX_ERR_XCODE_FIELD_TYPE', 0, `reply entry ${i}: every entry needs no_id once one has it`);
+        v.setBigUint64(p, f.container, true);
+        v.setBigUint64(p + 8, f.key, true);
+        v.setUint32(p + 16, stateOf(e.no_state), true);
+      } else {
+        v.setUint32(p, stateOf(e as string | number), true);
+      }
+      p += entry;
+    });
+    writeInput(this.#ex, buf);
+    return this.#call((ex) => ex.codecEncodeNvecReply(buf.length));
   }
 
   #decode(kind: number, b: Uint8Array): unknown {

@@ -13,6 +13,8 @@ export interface CoreExports {
   handle(len: number): number;
   codecDecode(kind: number, len: number): number;
   codecEncode(kind: number, len: number): number;
+  codecDecodeFlat(kind: number, len: number): number;
+  codecEncodeNvecReply(len: number): number;
 }
 
 /** The core called abort(): host misuse or a broken invariant. */

@@ -13,6 +13,9 @@ import type { Logger } from '../log.ts';
 import { KeyedQueue } from './keyed-queue.ts';
 import { LinkTable } from './link-table.ts';
 import { backoffMs } from '../consul/blocking.ts';
+import { haxMetrics } from '../metrics.ts';
+import type { HaxApi } from './api.ts';
+import { createHaxApi } from './hax-api.ts';
 
 export interface HaxConfig {
   consulUrl: string;
@@ -24,6 +27,7 @@ export interface RunningHax {
   readonly haLinkAddresses: string[];
   readonly httpAddress: AddressInfo;
   readonly links: LinkTable;
+  readonly api: HaxApi;
   stop(): Promise<void>;
 }
 
@@ -37,6 +41,11 @@ export async function startHax(config: HaxConfig, log: Logger): Promise<RunningH
   let listeningResolve!: () => void;
   const listening = new Promise<void>((r) => { listeningResolve = r; });
   const coreLog = log.child('core');
+  const metrics = haxMetrics();
+  metrics.registry.gauge('hax_links', 'HA links held, by whether hax still sends on them', () => [
+    { labels: { active: 'true' }, value: links.active().length },
+    { labels: { active: 'false' }, value: links.all().length - links.active().length },
+  ]);
 
   /** Performs the actions of one core decision and logs its reason. */
   function apply(decision: Decision, context: Record<string, unknown> = {}): void {
@@ -55,8 +64,13 @@ export async function startHax(config: HaxConfig, log: Logger): Promise<RunningH
         shim.delivered(action.linkId, action.tag);
         return;
       case 'broadcast': {
+        metrics.broadcastNotes.inc({}, action.notes.length);
         for (const link of links.active()) {
-          try { shim.send(link.linkId, action.msg); } catch (error) {
+          try {
+            const tag = shim.send(link.linkId, action.msg);
+            links.sent(link.linkId, tag, Date.now());
+            metrics.broadcasts.inc();
+          } catch (error) {
             log.log('warn', 'broadcast to a link failed', { linkId: link.linkId, process: formatFid(link.processFid), error: (error as Error).message });
           }
         }
@@ -104,11 +118,16 @@ export async function startHax(config: HaxConfig, log: Logger): Promise<RunningH
         return;
       }
       case 'link-absent': log.log('info', 'link absent: the process was declared dead before; it must restart', { reqId: ev.reqId }); return;
-      case 'received': apply(core.messageReceived(ev.linkId, ev.tag, ev.msg), { linkId: ev.linkId, tag: ev.tag }); return;
-      case 'delivered': case 'not-delivered': log.log('debug', ev.type, { linkId: ev.linkId, tag: ev.tag }); return;
+      case 'received': metrics.messages.inc({ type: String(msgType(ev.msg)) }); apply(core.messageReceived(ev.linkId, ev.tag, ev.msg), { linkId: ev.linkId, tag: ev.tag }); return;
+      case 'delivered': case 'not-delivered': {
+        const latency = links.confirmed(ev.linkId, ev.tag, ev.type === 'delivered', Date.now());
+        if (latency !== undefined) metrics.deliveryLatency.observe(latency / 1000);
+        log.log('debug', ev.type, { linkId: ev.linkId, tag: ev.tag, latencyMs: latency });
+        return;
+      }
       case 'disconnecting': links.disconnecting(ev.linkId); shim.disconnect(ev.linkId); log.log('info', 'link disconnecting', { linkId: ev.linkId }); return;
       case 'disconnected': links.disconnected(ev.linkId); log.log('info', 'link disconnected', { linkId: ev.linkId }); return;
-      case 'protocol-error': log.log('warn', 'HA link protocol error; connection closed', { remote: ev.remote, code: ev.code, error: ev.message }); return;
+      case 'protocol-error': metrics.errors.inc({ code: ev.code }); log.log('warn', 'HA link protocol error; connection closed', { remote: ev.remote, code: ev.code, error: ev.message }); return;
       case 'io-error': log.log('error', 'HA link I/O error', { code: ev.code, errno: ev.errno, error: ev.message }); return;
     }
   }
@@ -120,18 +139,20 @@ export async function startHax(config: HaxConfig, log: Logger): Promise<RunningH
     onLog: (level, msg, fields) => log.child('consul').log(level, msg, fields),
   });
 
+  const api = createHaxApi({ core, links, apply });
+
   let http: HttpApp | undefined;
   try {
     await view.start();
     await listening;
     http = createHttpApp({
-      handlers: createHandlers({ core, links, apply, openapiText: () => http!.openapiText }),
+      handlers: createHandlers({ api, metrics, openapiText: () => http!.openapiText }),
       onLog: (level, msg, fields) => log.child('http').log(level, msg, fields),
     });
     const httpAddress = await http.listen(config.http.host, config.http.port);
     log.log('info', 'hax ready', { consul: consul.url, haLink: addresses, http: `${httpAddress.address}:${httpAddress.port}` });
     return {
-      haLinkAddresses: addresses, httpAddress, links,
+      haLinkAddresses: addresses, httpAddress, links, api,
       async stop() {
         stopping = true;
         log.log('info', 'hax stopping');
@@ -149,4 +170,9 @@ export async function startHax(config: HaxConfig, log: Logger): Promise<RunningH
     await shim.stop().catch(() => {});
     throw error;
   }
+}
+
+/** hed_type of an m0_ha_msg (u64 at byte 64), for counting; the core does the real decoding. */
+function msgType(msg: Uint8Array): number {
+  return msg.length >= 72 ? new DataView(msg.buffer, msg.byteOffset, msg.byteLength).getUint32(64, true) : -1;
 }

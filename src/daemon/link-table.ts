@@ -1,6 +1,8 @@
 // The HA links this hax holds, as the shim reported them: which process each
-// belongs to, and whether hax may still send on it.
+// belongs to, whether hax may still send on it, and what it sent on it that
+// is not confirmed yet (the link's queue depth and delivery latency).
 import { formatFid, type Fid } from '../fid.ts';
+import type { LinkView } from './api.ts';
 
 export interface LinkInfo {
   linkId: number;
@@ -8,6 +10,11 @@ export interface LinkInfo {
   remote: string;
   /** False once the shim reported "disconnecting": nothing more is sent. */
   active: boolean;
+  sent: number;
+  delivered: number;
+  /** tag → send time (ms) of messages not yet confirmed. */
+  pending: Map<number, number>;
+  lastDeliveryMs: number | null;
 }
 
 export class LinkTable {
@@ -23,7 +30,9 @@ export class LinkTable {
   }
 
   connected(linkId: number, processFid: Fid, remote: string): void {
-    this.#links.set(linkId, { linkId, processFid, remote, active: true });
+    const existing = this.#links.get(linkId);
+    if (existing) { existing.active = true; return; }   // link reused: keep its counters
+    this.#links.set(linkId, { linkId, processFid, remote, active: true, sent: 0, delivered: 0, pending: new Map(), lastDeliveryMs: null });
   }
   disconnecting(linkId: number): void {
     const l = this.#links.get(linkId);
@@ -31,11 +40,34 @@ export class LinkTable {
   }
   disconnected(linkId: number): void { this.#links.delete(linkId); }
 
+  /** hax sent message `tag` on the link at `nowMs`. */
+  sent(linkId: number, tag: number, nowMs: number): void {
+    const l = this.#links.get(linkId);
+    if (!l) return;
+    l.sent += 1;
+    l.pending.set(tag, nowMs);
+  }
+
+  /** The shim reported message `tag` delivered (or not); returns its latency in ms when known. */
+  confirmed(linkId: number, tag: number, delivered: boolean, nowMs: number): number | undefined {
+    const l = this.#links.get(linkId);
+    const at = l?.pending.get(tag);
+    if (!l || at === undefined) return undefined;
+    l.pending.delete(tag);
+    if (!delivered) return undefined;
+    l.delivered += 1;
+    l.lastDeliveryMs = nowMs - at;
+    return l.lastDeliveryMs;
+  }
+
   get(linkId: number): LinkInfo | undefined { return this.#links.get(linkId); }
   active(): LinkInfo[] { return [...this.#links.values()].filter((l) => l.active); }
   all(): LinkInfo[] { return [...this.#links.values()]; }
 
-  toJSON(): { linkId: number; processFid: string; remote: string }[] {
-    return this.all().map((l) => ({ linkId: l.linkId, processFid: formatFid(l.processFid), remote: l.remote }));
+  view(): LinkView[] {
+    return this.all().map((l) => ({
+      linkId: l.linkId, processFid: formatFid(l.processFid), remote: l.remote, active: l.active,
+      sent: l.sent, delivered: l.delivered, pending: l.pending.size, lastDeliveryMs: l.lastDeliveryMs,
+    }));
   }
 }

@@ -80,6 +80,8 @@ export interface NativeAddon {
   encodeEntrypointRep(fields: EntrypointRepFields): Uint8Array;
   decodeEntrypointReq(fop: Uint8Array): EntrypointReqFields;
   haMsgWireSize(hedType: number | bigint): number | null;
+  /** sd_notify(3): one datagram to socketPath (default: the C environment's NOTIFY_SOCKET). */
+  notify(state: string, socketPath?: string): boolean;
   napiVersion: number;
 }
 
@@ -99,6 +101,20 @@ export function loadAddon(): NativeAddon {
     throw err;
   }
   return addon;
+}
+
+/**
+ * systemd notification (sd_notify(3)): sends `state` (e.g. "READY=1",
+ * "STOPPING=1", "STATUS=...") as one datagram to $NOTIFY_SOCKET (a path, or
+ * an abstract socket when it starts with '@'). Returns false when
+ * NOTIFY_SOCKET is unset (not started by systemd); throws an Error with code
+ * HAX_ERR_NOTIFY when it is set but malformed or the send fails. Reads
+ * process.env, so a worker thread's env is honoured too.
+ */
+export function sdNotify(state: string): boolean {
+  const socket = process.env.NOTIFY_SOCKET;
+  if (!socket) return false;
+  return loadAddon().notify(state, socket);
 }
 
 // ---- typed wrapper -------------------------------------------------------

@@ -6,6 +6,8 @@ import { createHttpApp, type HttpApp } from '../../src/http/server.ts';
 import { createHandlers } from '../../src/http/handlers/index.ts';
 import { CoreHost, type Decision } from '../../src/core/core-host.ts';
 import { LinkTable } from '../../src/daemon/link-table.ts';
+import { createHaxApi } from '../../src/daemon/hax-api.ts';
+import { haxMetrics } from '../../src/metrics.ts';
 
 interface Ctx { app: HttpApp; base: string; applied: Decision[] }
 
@@ -13,7 +15,8 @@ async function setup(bodyLimit?: number): Promise<Ctx> {
   const core = await CoreHost.load();
   const applied: Decision[] = [];
   let app!: HttpApp;
-  app = createHttpApp({ bodyLimit, handlers: createHandlers({ core, links: new LinkTable(), apply: (d) => applied.push(d), openapiText: () => app.openapiText }) });
+  const api = createHaxApi({ core, links: new LinkTable(), apply: (d) => applied.push(d) });
+  app = createHttpApp({ bodyLimit, handlers: createHandlers({ api, metrics: haxMetrics(), openapiText: () => app.openapiText }) });
   const addr = await app.listen('127.0.0.1', 0);
   return { app, base: `http://127.0.0.1:${addr.port}`, applied };
 }
@@ -107,7 +110,8 @@ test('GET /openapi.yaml serves the document the routes were built from', async (
 
 test('start-up stops when a handler is missing or extra', async () => {
   const core = await CoreHost.load();
-  const handlers = createHandlers({ core, links: new LinkTable(), apply: () => {}, openapiText: () => '' });
+  const api = createHaxApi({ core, links: new LinkTable(), apply: () => {} });
+  const handlers = createHandlers({ api, metrics: haxMetrics(), openapiText: () => '' });
   const { getLinks: _, ...missing } = handlers;
   assert.throws(() => createHttpApp({ handlers: missing }), /missing handlers \[getLinks\]/);
   assert.throws(() => createHttpApp({ handlers: { ...handlers, extraThing: handlers.getAlive } }), /without an operation \[extraThing\]/);

@@ -1,21 +1,7 @@
-// POST / — Consul's service-watch handler. The body was validated against
-// openapi.yaml; here it becomes compact records for the core, which decides
-// which HA states changed and what to broadcast.
+// POST / — Consul's service-watch handler (validated against openapi.yaml).
 import type { Handler } from '../server.ts';
-import type { components, operations } from '../../generated/api.d.ts';
-import type { HealthStatus } from '../../core/core-host.ts';
-import type { HandlerContext } from './context.ts';
+import type { ServiceHealthPayload } from '../../daemon/api.ts';
+import { consulIndex, type HandlerContext } from './context.ts';
 
-type Payload = operations['postServiceHealth']['requestBody']['content']['application/json'];
-
-export const postServiceHealth = (ctx: HandlerContext): Handler => ({ body, headers }) => {
-  const entries = ((body as Payload) ?? []).map((e) => ({
-    checks: e.Checks.map((c) => ({ serviceId: c.ServiceID ?? '', status: c.Status as HealthStatus })),
-  }));
-  const decision = ctx.core.healthReported(entries);
-  const notes = decision.actions.flatMap((a) => (a.kind === 'broadcast' ? a.notes : []));
-  const links = ctx.links.active().length;
-  ctx.apply(decision, { route: 'POST /', consulIndex: headers['x-consul-index'], entries: entries.length });
-  const result: components['schemas']['BroadcastResult'] = { reason: `${decision.reason.code}: ${decision.reason.text}`, notes, links: notes.length > 0 ? links : 0 };
-  return { body: result };
-};
+export const postServiceHealth = (ctx: HandlerContext): Handler => async ({ body, headers }) =>
+  ({ body: await ctx.api.serviceHealth(body as ServiceHealthPayload, consulIndex(headers)) });
