@@ -3,18 +3,20 @@
 import { HaxError } from '../errors.ts';
 import { runCommand } from './run.ts';
 import { demoCommand } from './demo.ts';
+import { consulConfigCommand } from './consul-config.ts';
 
 const HELP = `Usage: hax <command> [options]
 
 Commands:
   run      run the daemon (HA links <-> Consul)
   demo     start a Consul dev agent, a demo cluster, hax and simulated Motr processes
+  consul-config  print the Consul agent watch configuration for this node
   help     this text
 
 'hax <command> --help' describes a command's options.
 `;
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = { run: runCommand, demo: demoCommand };
+const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = { run: runCommand, demo: demoCommand, 'consul-config': consulConfigCommand };
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;

@@ -20,7 +20,14 @@ import { createHaxApi } from './hax-api.ts';
 export interface HaxConfig {
   consulUrl: string;
   listen: string[];            // HA-link listeners: tcp:HOST:PORT | unix:PATH
-  http: { host: string; port: number };
+  http: {
+    host: string;
+    port: number;
+    /** Shared secret every POST must carry as `Authorization: Bearer <token>`. */
+    token?: string;
+    /** Largest request body, bytes. */
+    bodyLimit?: number;
+  };
 }
 
 export interface RunningHax {
@@ -147,6 +154,8 @@ export async function startHax(config: HaxConfig, log: Logger): Promise<RunningH
     await listening;
     http = createHttpApp({
       handlers: createHandlers({ api, metrics, openapiText: () => http!.openapiText }),
+      token: config.http.token, consulUrl: consul.url, bodyLimit: config.http.bodyLimit,
+      onResponse: (route, status) => metrics.httpRequests.inc({ route, status: String(status) }),
       onLog: (level, msg, fields) => log.child('http').log(level, msg, fields),
     });
     const httpAddress = await http.listen(config.http.host, config.http.port);

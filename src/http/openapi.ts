@@ -19,19 +19,29 @@ export interface Operation {
   bodyRequired: boolean;
 }
 
+interface Content { schema?: unknown }
 interface Doc {
-  paths: Record<string, Record<string, { operationId?: string; requestBody?: { required?: boolean; content?: Record<string, { schema?: unknown }> } }>>;
-  components?: { schemas?: Record<string, unknown> };
+  paths: Record<string, Record<string, {
+    operationId?: string;
+    requestBody?: { required?: boolean; content?: Record<string, Content> };
+    responses?: Record<string, { $ref?: string; content?: Record<string, Content> }>;
+  }>>;
+  components?: { schemas?: Record<string, unknown>; responses?: Record<string, { content?: Record<string, Content> }> };
 }
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'];
 
-export function loadOpenApi(path = OPENAPI_PATH): { text: string; operations: Operation[] } {
-  const text = readFileSync(path, 'utf8');
-  const doc = parse(text) as Doc;
+function newAjv(doc: Doc): import('ajv').default {
   const Ajv2020 = (Ajv2020Module as unknown as { default: typeof Ajv2020Module }).default ?? Ajv2020Module;
   const ajv = new (Ajv2020 as unknown as new (o: object) => import('ajv').default)({ allErrors: false, strict: false });
   ajv.addSchema({ $id: 'openapi', components: doc.components ?? {} });
+  return ajv;
+}
+
+export function loadOpenApi(path = OPENAPI_PATH): { text: string; operations: Operation[] } {
+  const text = readFileSync(path, 'utf8');
+  const doc = parse(text) as Doc;
+  const ajv = newAjv(doc);
   const operations: Operation[] = [];
   for (const [p, item] of Object.entries(doc.paths)) {
     for (const [m, op] of Object.entries(item)) {
@@ -56,4 +66,27 @@ function rewriteRefs(node: unknown): unknown {
       [k, k === '$ref' && typeof v === 'string' && v.startsWith('#/') ? `openapi${v}` : rewriteRefs(v)]));
   }
   return node;
+}
+
+/** operationId → status → content type → validator of the response body (contract tests). */
+export type ResponseValidators = Map<string, Map<string, Map<string, ValidateFunction>>>;
+
+export function loadResponseValidators(path = OPENAPI_PATH): ResponseValidators {
+  const doc = parse(readFileSync(path, 'utf8')) as Doc;
+  const ajv = newAjv(doc);
+  const out: ResponseValidators = new Map();
+  for (const item of Object.values(doc.paths)) {
+    for (const [m, op] of Object.entries(item)) {
+      if (!METHODS.includes(m) || !op.operationId) continue;
+      const byStatus = new Map<string, Map<string, ValidateFunction>>();
+      for (const [status, resp] of Object.entries(op.responses ?? {})) {
+        const resolved = resp.$ref ? doc.components?.responses?.[resp.$ref.split('/').pop()!] : resp;
+        const byType = new Map<string, ValidateFunction>();
+        for (const [type, c] of Object.entries(resolved?.content ?? {})) if (c.schema !== undefined) byType.set(type, ajv.compile(rewriteRefs(c.schema) as object));
+        byStatus.set(status, byType);
+      }
+      out.set(op.operationId, byStatus);
+    }
+  }
+  return out;
 }

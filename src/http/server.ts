@@ -6,6 +6,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { RequestError, HaxError } from '../errors.ts';
 import { loadOpenApi, type Operation } from './openapi.ts';
+import { createConsulProxy, proxyVerdict } from './consul-proxy.ts';
+import { timingSafeEqual } from 'node:crypto';
 
 export interface HandlerRequest {
   body: unknown;
@@ -24,6 +26,12 @@ export interface HttpAppOptions {
   /** Largest request body accepted, in bytes (413 above). */
   bodyLimit?: number;
   onLog?: (level: 'info' | 'warn', msg: string, fields?: Record<string, unknown>) => void;
+  /** When set, every POST must carry `Authorization: Bearer <token>` (Consul's http_handler_config can send it). */
+  token?: string;
+  /** Consul agent URL for the monitor's read-only proxy; no proxy when absent. */
+  consulUrl?: string;
+  /** Called once per answered request (metrics). */
+  onResponse?: (route: string, status: number) => void;
 }
 
 export const DEFAULT_BODY_LIMIT = 64 * 1024 * 1024;
@@ -49,8 +57,16 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     byPath.get(op.path)!.set(op.method, op);
   }
   const limit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  const proxy = options.consulUrl ? createConsulProxy(options.consulUrl, (m) => options.onLog?.('warn', 'Consul proxy failed', { error: m })) : undefined;
+  const token = options.token ? Buffer.from(options.token) : undefined;
+  /** Route label for metrics: hax's own paths, else one fixed label (a client cannot grow the label set). */
+  const routeOf = (req: IncomingMessage): string => {
+    const path = new URL(req.url ?? '/', 'http://hax').pathname;
+    return byPath.has(path) ? path : path.startsWith('/v1/') ? 'consul-proxy' : 'unmatched';
+  };
 
   const server = createServer((req, res) => {
+    res.on('finish', () => options.onResponse?.(routeOf(req), res.statusCode));
     handle(req, res).catch((error) => {
       options.onLog?.('warn', 'HTTP handler failed', { method: req.method, url: req.url, error: (error as Error).message });
       if (!res.headersSent) sendError(res, new RequestError(500, 'HAX_ERR_INTERNAL', (error as Error).message, 'Unexpected error has happened'));
@@ -61,11 +77,20 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://hax');
     const methods = byPath.get(url.pathname);
+    if (!methods && proxy && url.pathname.startsWith('/v1/')) {
+      const verdict = proxyVerdict(req.method ?? 'GET', url);
+      if (verdict.allowed) { proxy.forward(req, res); return; }
+      return drainThen(req, () => sendError(res, new RequestError(verdict.status, verdict.code, verdict.message, 'Consul proxy refused')));
+    }
     if (!methods) return drainThen(req, () => sendError(res, new RequestError(404, 'HAX_ERR_NOT_FOUND', `no route ${url.pathname}`, 'Not found')));
     const op = methods.get(req.method ?? 'GET');
     if (!op) {
       res.setHeader('Allow', [...methods.keys()].join(', '));
       return drainThen(req, () => sendError(res, new RequestError(405, 'HAX_ERR_METHOD', `${req.method} is not allowed on ${url.pathname}`, 'Method not allowed')));
+    }
+    if (token && op.method === 'POST' && !tokenMatches(req.headers.authorization, token)) {
+      // Never echo or log what the client sent: it may be a near-miss secret.
+      return drainThen(req, () => sendError(res, new RequestError(401, 'HAX_ERR_UNAUTHORIZED', 'this route needs Authorization: Bearer <token> (see hax consul-config)', 'Unauthorized')));
     }
     let body: unknown;
     if (op.validateBody) {
@@ -97,7 +122,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
       server.once('error', reject);
       server.listen(port, host, () => { server.off('error', reject); resolve(server.address() as AddressInfo); });
     }),
-    close: () => new Promise((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }),
+    close: () => new Promise((resolve) => { proxy?.close(); server.close(() => resolve()); server.closeAllConnections(); }),
   };
 }
 
@@ -130,6 +155,13 @@ async function readJsonBody(req: IncomingMessage, op: Operation, limit: number):
     throw new RequestError(400, 'HAX_ERR_BAD_SHAPE', `body${e?.instancePath ?? ''} ${e?.message ?? 'does not match the schema'}`, 'Bad JSON provided');
   }
   return body;
+}
+
+function tokenMatches(header: string | undefined, token: Buffer): boolean {
+  const m = /^Bearer\s+(.+)$/i.exec(header ?? '');
+  if (!m) return false;
+  const given = Buffer.from(m[1].trim());
+  return given.length === token.length && timingSafeEqual(given, token);
 }
 
 const tooLarge = (limit: number) => new RequestError(413, 'HAX_ERR_BODY_TOO_LARGE', `the request body exceeds ${limit} bytes`, 'Payload too large');

@@ -11,12 +11,12 @@ import { haxMetrics } from '../../src/metrics.ts';
 
 interface Ctx { app: HttpApp; base: string; applied: Decision[] }
 
-async function setup(bodyLimit?: number): Promise<Ctx> {
+async function setup(bodyLimit?: number, token?: string): Promise<Ctx> {
   const core = await CoreHost.load();
   const applied: Decision[] = [];
   let app!: HttpApp;
   const api = createHaxApi({ core, links: new LinkTable(), apply: (d) => applied.push(d) });
-  app = createHttpApp({ bodyLimit, handlers: createHandlers({ api, metrics: haxMetrics(), openapiText: () => app.openapiText }) });
+  app = createHttpApp({ bodyLimit, token, handlers: createHandlers({ api, metrics: haxMetrics(), openapiText: () => app.openapiText }) });
   const addr = await app.listen('127.0.0.1', 0);
   return { app, base: `http://127.0.0.1:${addr.port}`, applied };
 }
@@ -115,6 +115,23 @@ test('start-up stops when a handler is missing or extra', async () => {
   const { getLinks: _, ...missing } = handlers;
   assert.throws(() => createHttpApp({ handlers: missing }), /missing handlers \[getLinks\]/);
   assert.throws(() => createHttpApp({ handlers: { ...handlers, extraThing: handlers.getAlive } }), /without an operation \[extraThing\]/);
+});
+
+test('with a token, every POST needs it and GETs do not', async () => {
+  const { app, base, applied } = await setup(undefined, 'the-right-token');
+  try {
+    const postWith = (auth?: string) => fetch(`${base}/`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...(auth ? { Authorization: auth } : {}) }, body: '[]' });
+    for (const auth of [undefined, 'Bearer the-wrong-token', 'Bearer the-right-toke', 'Basic the-right-token', 'the-right-token']) {
+      const res = await postWith(auth);
+      assert.is(res.status, 401, String(auth));
+      const body = await res.json() as { error_type: string; error_message: string };
+      assert.is(body.error_type, 'HAX_ERR_UNAUTHORIZED');
+      assert.not.match(body.error_message, /the-right|the-wrong/, 'the answer never echoes a secret');
+    }
+    assert.is(applied.length, 0);
+    assert.is((await postWith('Bearer the-right-token')).status, 200);
+    assert.is((await fetch(`${base}/`)).status, 200);
+  } finally { await app.close(); }
 });
 
 test.run();
