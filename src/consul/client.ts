@@ -3,7 +3,7 @@ import { AgentEndpoint } from './agent.ts';
 import { CatalogEndpoint } from './catalog.ts';
 import { KvEndpoint } from './kv.ts';
 import { SessionEndpoint } from './session.ts';
-import { ConsulTransport } from './transport.ts';
+import { ConsulTransport, type RequestObserver } from './transport.ts';
 
 export class ConsulClient {
   readonly url: string;
@@ -11,8 +11,8 @@ export class ConsulClient {
   readonly catalog: CatalogEndpoint;
   readonly agent: AgentEndpoint;
   readonly session: SessionEndpoint;
-  constructor(url: string) {
-    const transport = new ConsulTransport(url);
+  constructor(url: string, options: { observe?: RequestObserver } = {}) {
+    const transport = new ConsulTransport(url, options.observe);
     this.url = transport.baseUrl;
     this.kv = new KvEndpoint(transport);
     this.catalog = new CatalogEndpoint(transport);

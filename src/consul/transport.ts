@@ -21,10 +21,20 @@ export interface RequestOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * Told about every finished request (metrics). `endpoint` is the path's
+ * first two segments after /v1 (kv, catalog/service, ...), so keys and
+ * names never become label values. Blocking reads are reported as such:
+ * their duration is the wait, not a latency.
+ */
+export type RequestObserver = (endpoint: string, method: string, ms: number, outcome: 'ok' | 'status' | 'unreachable', blocking: boolean) => void;
+
 export class ConsulTransport {
   readonly baseUrl: string;
-  constructor(baseUrl: string) {
+  readonly #observe?: RequestObserver;
+  constructor(baseUrl: string, observe?: RequestObserver) {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
+    this.#observe = observe;
   }
 
   async request<T>(path: string, options: RequestOptions = {}): Promise<ConsulResponse<T | undefined>> {
@@ -35,16 +45,23 @@ export class ConsulTransport {
     }
     const timeout = AbortSignal.timeout(options.timeoutMs ?? 10_000);
     const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
+    const method = options.method ?? 'GET';
+    const endpoint = url.pathname.split('/').slice(2, 4).join('/');
+    const blocking = options.query?.index !== undefined && options.query.index !== 0;
+    const started = performance.now();
+    const observe = (outcome: 'ok' | 'status' | 'unreachable') => this.#observe?.(endpoint, method, performance.now() - started, outcome, blocking);
     let res: Response;
     try {
       res = await fetch(url, { method: options.method ?? 'GET', body: options.body, signal });
     } catch (cause) {
+      observe('unreachable');
       const what = timeout.aborted ? 'timed out' : 'failed';
       throw new ConsulError('HAX_ERR_CONSUL_UNREACHABLE', `Consul request ${options.method ?? 'GET'} ${url.pathname} ${what}: ${(cause as Error).message}; is the agent at ${this.baseUrl} running?`, { cause });
     }
     const text = await res.text();
     const indexHeader = res.headers.get('x-consul-index');
     const index = indexHeader !== null && /^\d+$/.test(indexHeader) ? Number(indexHeader) : undefined;
+    observe(res.ok || (options.accept ?? []).includes(res.status) ? 'ok' : 'status');
     if (!res.ok && !(options.accept ?? []).includes(res.status)) {
       throw new ConsulError('HAX_ERR_CONSUL_STATUS', `Consul answered ${res.status} to ${options.method ?? 'GET'} ${url.pathname}: ${text.trim().slice(0, 300)}`, { status: res.status });
     }

@@ -27,7 +27,25 @@ export class RecordWriter {
   fid(f: Fid): this { return this.u64(f.container).u64(f.key); }
   bytes(b: Uint8Array): this { this.#room(b.length); this.#buf.set(b, this.#pos); this.#pos += b.length; return this; }
   blob(b: Uint8Array): this { return this.u32(b.length).bytes(b); }
-  str(s: string): this { return this.blob(utf8.encode(s)); }
+  /**
+   * u32 length + UTF-8. Written in place: health payloads carry thousands of
+   * short ASCII ids, and a TextEncoder.encode() allocation per id cost more
+   * than everything else the core does with them.
+   */
+  str(s: string): this {
+    this.#room(4 + s.length * 3);
+    const start = this.#pos + 4;
+    let n = 0;
+    for (; n < s.length; n++) {
+      const c = s.charCodeAt(n);
+      if (c > 0x7f) break;
+      this.#buf[start + n] = c;
+    }
+    if (n < s.length) n = utf8.encodeInto(s, this.#buf.subarray(start)).written;
+    this.#view.setUint32(this.#pos, n, true);
+    this.#pos = start + n;
+    return this;
+  }
   /** A whole record: tag, length, then what fill writes. */
   static record(tag: number, fill: (w: RecordWriter) => void): Uint8Array {
     const w = new RecordWriter();

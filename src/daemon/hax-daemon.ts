@@ -39,7 +39,13 @@ export interface RunningHax {
 }
 
 export async function startHax(config: HaxConfig, log: Logger): Promise<RunningHax> {
-  const consul = new ConsulClient(config.consulUrl);
+  const metrics = haxMetrics();
+  const consul = new ConsulClient(config.consulUrl, {
+    observe: (endpoint, method, ms, outcome, blocking) => {
+      if (!blocking) metrics.consulLatency.observe(ms / 1000, { endpoint, method });
+      if (outcome !== 'ok') metrics.errors.inc({ code: outcome === 'unreachable' ? 'HAX_ERR_CONSUL_UNREACHABLE' : 'HAX_ERR_CONSUL_STATUS' });
+    },
+  });
   const core = await CoreHost.load();
   const links = new LinkTable();
   const writes = new KeyedQueue();
@@ -48,7 +54,6 @@ export async function startHax(config: HaxConfig, log: Logger): Promise<RunningH
   let listeningResolve!: () => void;
   const listening = new Promise<void>((r) => { listeningResolve = r; });
   const coreLog = log.child('core');
-  const metrics = haxMetrics();
   metrics.registry.gauge('hax_links', 'HA links held, by whether hax still sends on them', () => [
     { labels: { active: 'true' }, value: links.active().length },
     { labels: { active: 'false' }, value: links.all().length - links.active().length },

@@ -134,14 +134,20 @@ async function readJsonBody(req: IncomingMessage, op: Operation, limit: number):
     await drainOrDrop(req);
     throw new RequestError(415, 'HAX_ERR_CONTENT_TYPE', `expected Content-Type application/json, got "${type || 'none'}"`, 'Unsupported media type');
   }
+  // With a Content-Length (Consul always sends one) the chunks are copied
+  // once into a buffer of the announced size instead of concatenated at the end.
+  const exact = Number.isSafeInteger(declared) && declared > 0 ? Buffer.allocUnsafe(declared) : undefined;
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) { await drainOrDrop(req); throw tooLarge(limit); }
-    chunks.push(chunk as Buffer);
+    const c = chunk as Buffer;
+    if (size + c.length > limit) { await drainOrDrop(req); throw tooLarge(limit); }
+    if (exact && size + c.length <= exact.length) c.copy(exact, size);
+    else chunks.push(c);
+    size += c.length;
   }
-  const text = Buffer.concat(chunks).toString('utf8');
+  const raw = exact && size === exact.length && chunks.length === 0 ? exact : Buffer.concat(exact ? [exact.subarray(0, Math.min(size, exact.length)), ...chunks] : chunks);
+  const text = raw.toString('utf8');
   if (text.trim() === '') {
     if (op.bodyRequired) throw new RequestError(400, 'HAX_ERR_BAD_JSON', 'the request body is empty', 'Bad JSON provided');
     return undefined;
