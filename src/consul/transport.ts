@@ -46,7 +46,8 @@ export class ConsulTransport {
     const timeout = AbortSignal.timeout(options.timeoutMs ?? 10_000);
     const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
     const method = options.method ?? 'GET';
-    const endpoint = url.pathname.split('/').slice(2, 4).join('/');
+    const segments = url.pathname.split('/');
+    const endpoint = segments[2] === 'kv' ? 'kv' : segments.slice(2, 4).join('/');
     const blocking = options.query?.index !== undefined && options.query.index !== 0;
     const started = performance.now();
     const observe = (outcome: 'ok' | 'status' | 'unreachable') => this.#observe?.(endpoint, method, performance.now() - started, outcome, blocking);
