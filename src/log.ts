@@ -1,6 +1,7 @@
 // Structured logs: one JSON object per line on stdout, one line per
 // significant event. Never pass secrets in fields.
-export type Level = 'debug' | 'info' | 'warn' | 'error';
+export const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export type Level = (typeof LEVELS)[number];
 const RANK: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
 export interface Logger {

@@ -1,40 +1,105 @@
-// `hax run`: the daemon.
-import { startHax } from '../daemon/hax-daemon.ts';
-import { createLogger } from '../log.ts';
-import { parseConsulUrl, parseFlags, parseHostPort, parseListen } from './args.ts';
+// `hax run`: the daemon. Flags win over the environment, which wins over
+// the defaults; what Consul knows of this node (identity) comes last, inside
+// the daemon. The effective configuration is logged once at start.
+import { startHax, type HaxConfig } from '../daemon/hax-daemon.ts';
+import { createLogger, LEVELS, type Level } from '../log.ts';
+import { sdNotify } from '../native/binding.ts';
+import { ConfigError } from '../errors.ts';
+import { parseConsulUrl, parseFlags, parseHostPort, parseListen, parsePositiveInt } from './args.ts';
 import { readToken } from './token.ts';
 
-export const RUN_HELP = `Usage: hax run [--consul URL] [--listen ADDR]... [--http HOST:PORT]
+export const RUN_HELP = `Usage: hax run [--consul URL] [--listen ADDR]... [--http HOST:PORT] [options]
 
 Runs hax: accepts HA links from the Motr processes of this node, answers them
 from Consul, records their events in Consul, and serves Consul's watch
-handlers over HTTP.
+handlers over HTTP. Stops in order on SIGTERM or SIGINT.
 
-  --consul URL        Consul agent HTTP address (default: $CONSUL_HTTP_ADDR or http://127.0.0.1:8500)
-  --listen ADDR       HA-link listener, tcp:HOST:PORT or unix:/path; repeatable (default tcp:127.0.0.1:22001)
-  --http HOST:PORT    HTTP listener for Consul's watches and operators (default 127.0.0.1:8008)
-  --token-file FILE   require 'Authorization: Bearer <token>' on every POST (or set $HAX_HTTP_TOKEN)
-  -h, --help          this text
+  --consul URL          Consul agent HTTP address        env CONSUL_HTTP_ADDR  (default http://127.0.0.1:8500)
+  --listen ADDR         HA-link listener, tcp:HOST:PORT or unix:/path; repeatable
+                                                         env HAX_LISTEN (comma-separated) (default tcp:127.0.0.1:22001)
+  --http HOST:PORT      HTTP listener for Consul's watches and operators
+                                                         env HAX_HTTP  (default 127.0.0.1:8008)
+  --token-file FILE     require 'Authorization: Bearer <token>' on every POST
+                                                         env HAX_HTTP_TOKEN (the token itself)
+  --log-level LEVEL     debug | info | warn | error      env HAX_LOG_LEVEL (default info)
+  --stop-timeout SEC    longest orderly shutdown before hax gives up waiting (default 20)
+  -h, --help            this text
+
+Under systemd (Type=notify) hax sends READY=1 once it serves, WATCHDOG=1 while
+its event loop runs, and STOPPING=1 when it begins to shut down.
 `;
 
-export async function runCommand(argv: string[]): Promise<number> {
+export interface RunOptions { config: HaxConfig; logLevel: Level; stopTimeoutMs: number }
+
+/** Flags over environment over defaults; every bad value is refused with the flag's name. */
+export function runOptions(argv: string[], env: NodeJS.ProcessEnv = process.env): RunOptions | 'help' {
   const { values } = parseFlags('run', argv, {
-    consul: { type: 'string' }, listen: { type: 'string', multiple: true }, http: { type: 'string' }, 'token-file': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+    consul: { type: 'string' }, listen: { type: 'string', multiple: true }, http: { type: 'string' },
+    'token-file': { type: 'string' }, 'log-level': { type: 'string' }, 'stop-timeout': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
   });
-  if (values.help) { process.stdout.write(RUN_HELP); return 0; }
-  const config = {
-    consulUrl: parseConsulUrl(values.consul ?? process.env.CONSUL_HTTP_ADDR ?? 'http://127.0.0.1:8500'),
-    listen: (values.listen ?? ['tcp:127.0.0.1:22001']).map(parseListen),
-    http: { ...parseHostPort('--http', values.http ?? '127.0.0.1:8008'), token: readToken(values['token-file']) },
+  if (values.help) return 'help';
+  const logLevel = values['log-level'] ?? env.HAX_LOG_LEVEL ?? 'info';
+  if (!(LEVELS as readonly string[]).includes(logLevel)) throw new ConfigError('HAX_ERR_BAD_VALUE', `--log-level "${logLevel}" must be one of ${LEVELS.join(', ')}`);
+  const listen = values.listen ?? (env.HAX_LISTEN ? env.HAX_LISTEN.split(',').map((s) => s.trim()) : ['tcp:127.0.0.1:22001']);
+  return {
+    config: {
+      consulUrl: parseConsulUrl(values.consul ?? env.CONSUL_HTTP_ADDR ?? 'http://127.0.0.1:8500'),
+      listen: listen.map(parseListen),
+      http: { ...parseHostPort('--http', values.http ?? env.HAX_HTTP ?? '127.0.0.1:8008'), token: readToken(values['token-file'], env) },
+    },
+    logLevel: logLevel as Level,
+    stopTimeoutMs: parsePositiveInt('--stop-timeout', values['stop-timeout'] ?? '20', 3600) * 1000,
   };
-  const log = createLogger({ component: 'hax' });
-  log.log('info', 'starting', { config: { ...config, http: { ...config.http, token: config.http.token ? '(set)' : '(none)' } } });
-  const hax = await startHax(config, log);
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => { log.log('info', 'signal received; shutting down', { signal }); resolve(); };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
-  });
-  await hax.stop();
+}
+
+export async function runCommand(argv: string[]): Promise<number> {
+  const options = runOptions(argv);
+  if (options === 'help') { process.stdout.write(RUN_HELP); return 0; }
+  const { config, logLevel, stopTimeoutMs } = options;
+  const log = createLogger({ component: 'hax', level: logLevel });
+  log.log('info', 'starting', { pid: process.pid, logLevel, stopTimeoutMs, config: { ...config, http: { ...config.http, token: config.http.token ? '(set)' : '(none)' } } });
+
+  // A signal during start-up (Consul still down, say) must stop hax too.
+  let signalled: string | undefined;
+  let wake: (() => void) | undefined;
+  const onSignal = (signal: string) => { if (signalled) return; signalled = signal; log.log('info', 'signal received; shutting down', { signal }); wake?.(); };
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
+
+  const abort = new AbortController();
+  const starting = startHax(config, log, { signal: abort.signal });
+  const started = await Promise.race([starting, new Promise<'signal'>((r) => { wake = () => r('signal'); if (signalled) r('signal'); })]);
+  if (started === 'signal') {
+    abort.abort();
+    const hax = await starting.catch(() => undefined);   // start-up gives up on abort
+    await hax?.stop();
+    log.log('info', 'stopped before start-up completed', { signal: signalled });
+    return 0;
+  }
+  const hax = started;
+  sdNotify(`READY=1\nSTATUS=serving ${hax.haLinkAddresses.join(' ')} and http ${hax.httpAddress.address}:${hax.httpAddress.port}\nMAINPID=${process.pid}`);
+  const watchdog = startWatchdog(process.env.WATCHDOG_USEC, process.env.WATCHDOG_PID);
+
+  await new Promise<void>((resolve) => { wake = resolve; if (signalled) resolve(); });
+  sdNotify('STOPPING=1');
+  clearInterval(watchdog);
+  const bounded = await Promise.race([
+    hax.stop().then(() => 'stopped' as const),
+    new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), stopTimeoutMs).unref()),
+  ]);
+  if (bounded === 'timeout') {
+    log.log('error', 'orderly shutdown did not finish in time; exiting anyway', { stopTimeoutMs });
+    return 1;
+  }
   return 0;
+}
+
+/** Feeds systemd's watchdog at half its interval, from the event loop (a wedged loop stops feeding it). */
+function startWatchdog(usec: string | undefined, pid: string | undefined): NodeJS.Timeout | undefined {
+  if (!usec || !/^\d+$/.test(usec) || (pid && Number(pid) !== process.pid)) return undefined;
+  const every = Math.max(500, Math.floor(Number(usec) / 2000));
+  const t = setInterval(() => sdNotify('WATCHDOG=1'), every);
+  t.unref();
+  return t;
 }

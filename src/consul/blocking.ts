@@ -68,7 +68,8 @@ export class BlockingWatch<T> {
     const random = this.#input.random ?? Math.random;
     const signal = this.#abort.signal;
     let index = 0;
-    let last: string | undefined;
+    // The first result is always handed on, even `undefined` (a missing key).
+    let last: { serialised: string | undefined } | undefined;
     let failures = 0;
     while (!signal.aborted) {
       let result: BlockingResult<T>;
@@ -93,8 +94,8 @@ export class BlockingWatch<T> {
       }
       index = next;
       const serialised = JSON.stringify(result.value);
-      if (serialised === last) { onSkip?.(`${this.#input.name}: result equal to the last one`); continue; }
-      last = serialised;
+      if (last && serialised === last.serialised) { onSkip?.(`${this.#input.name}: result equal to the last one`); continue; }
+      last = { serialised };
       await onChange(result.value, index);
       this.#resolveFirst();
     }

@@ -10,6 +10,7 @@ import { createHttpApp, type HttpApp } from '../http/server.ts';
 import { createHandlers } from '../http/handlers/index.ts';
 import { formatFid } from '../fid.ts';
 import type { Logger } from '../log.ts';
+import { HaxError } from '../errors.ts';
 import { KeyedQueue } from './keyed-queue.ts';
 import { LinkTable } from './link-table.ts';
 import { backoffMs } from '../consul/blocking.ts';
@@ -38,7 +39,20 @@ export interface RunningHax {
   stop(): Promise<void>;
 }
 
-export async function startHax(config: HaxConfig, log: Logger): Promise<RunningHax> {
+export interface StartOptions {
+  /** Aborting gives up a start-up that still waits (e.g. for Consul); startHax then rejects. */
+  signal?: AbortSignal;
+}
+
+/** Rejects when the signal aborts; never resolves otherwise. */
+function abortion(signal: AbortSignal | undefined): Promise<never> {
+  return new Promise((_, reject) => {
+    const fail = () => reject(new HaxError('HAX_ERR_START_ABORTED', 'start-up was abandoned (signal)'));
+    if (signal?.aborted) fail(); else signal?.addEventListener('abort', fail, { once: true });
+  });
+}
+
+export async function startHax(config: HaxConfig, log: Logger, options: StartOptions = {}): Promise<RunningHax> {
   const metrics = haxMetrics();
   const consul = new ConsulClient(config.consulUrl, {
     observe: (endpoint, method, ms, outcome, blocking) => {
@@ -130,7 +144,7 @@ export async function startHax(config: HaxConfig, log: Logger): Promise<RunningH
         return;
       }
       case 'link-absent': log.log('info', 'link absent: the process was declared dead before; it must restart', { reqId: ev.reqId }); return;
-      case 'received': metrics.messages.inc({ type: String(msgType(ev.msg)) }); apply(core.messageReceived(ev.linkId, ev.tag, ev.msg), { linkId: ev.linkId, tag: ev.tag }); return;
+      case 'received': metrics.messages.inc({ type: msgType(ev.msg) }); apply(core.messageReceived(ev.linkId, ev.tag, ev.msg), { linkId: ev.linkId, tag: ev.tag }); return;
       case 'delivered': case 'not-delivered': {
         const latency = links.confirmed(ev.linkId, ev.tag, ev.type === 'delivered', Date.now());
         if (latency !== undefined) metrics.deliveryLatency.observe(latency / 1000);
@@ -155,8 +169,10 @@ export async function startHax(config: HaxConfig, log: Logger): Promise<RunningH
 
   let http: HttpApp | undefined;
   try {
-    await view.start();
-    await listening;
+    const aborted = abortion(options.signal);
+    aborted.catch(() => {});
+    await Promise.race([view.start(), aborted]);
+    await Promise.race([listening, aborted]);
     http = createHttpApp({
       handlers: createHandlers({ api, metrics, openapiText: () => http!.openapiText }),
       token: config.http.token, consulUrl: consul.url, bodyLimit: config.http.bodyLimit,
@@ -186,7 +202,11 @@ export async function startHax(config: HaxConfig, log: Logger): Promise<RunningH
   }
 }
 
-/** hed_type of an m0_ha_msg (u64 at byte 64), for counting; the core does the real decoding. */
-function msgType(msg: Uint8Array): number {
-  return msg.length >= 72 ? new DataView(msg.buffer, msg.byteOffset, msg.byteLength).getUint32(64, true) : -1;
+const MSG_TYPE_NAMES = ['INVALID', 'STOB_IOQ', 'NVEC', 'FAILURE_VEC_REQ', 'FAILURE_VEC_REP', 'KEEPALIVE_REQ', 'KEEPALIVE_REP',
+  'EVENT_PROCESS', 'EVENT_SERVICE', 'EVENT_RPC', 'BE_IO_ERR', 'SNS_ERR'];
+
+/** Name of an m0_ha_msg's hed_type (u64 at byte 64), for counting; the core does the real decoding. */
+function msgType(msg: Uint8Array): string {
+  const t = msg.length >= 72 ? new DataView(msg.buffer, msg.byteOffset, msg.byteLength).getUint32(64, true) : -1;
+  return MSG_TYPE_NAMES[t] ?? 'UNKNOWN';
 }
