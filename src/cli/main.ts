@@ -3,20 +3,26 @@
 import { HaxError } from '../errors.ts';
 import { runCommand } from './run.ts';
 import { demoCommand } from './demo.ts';
+import { simCommand } from './sim.ts';
 import { consulConfigCommand } from './consul-config.ts';
+import { statusCommand } from './status.ts';
+import { codecCommand } from './codec.ts';
 
 const HELP = `Usage: hax <command> [options]
 
 Commands:
   run      run the daemon (HA links <-> Consul)
   demo     start a Consul dev agent, a demo cluster, hax and simulated Motr processes
+  sim      simulate Motr processes (m0d / m0mkfs) talking to a running hax
   consul-config  print the Consul agent watch configuration for this node
+  status   print the cluster as the local hax sees it
+  codec    decode or encode Motr HA wire bytes (hex/binary <-> JSON)
   help     this text
 
 'hax <command> --help' describes a command's options.
 `;
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = { run: runCommand, demo: demoCommand, 'consul-config': consulConfigCommand };
+const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = { run: runCommand, demo: demoCommand, 'consul-config': consulConfigCommand, status: statusCommand, sim: simCommand, codec: codecCommand };
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
