@@ -8,6 +8,7 @@ import { RequestError, HaxError } from '../errors.ts';
 import { loadOpenApi, type Operation } from './openapi.ts';
 import { createConsulProxy, proxyVerdict } from './consul-proxy.ts';
 import { timingSafeEqual } from 'node:crypto';
+import type { Feed } from '../debug/feed.ts';
 
 export interface HandlerRequest {
   body: unknown;
@@ -30,6 +31,8 @@ export interface HttpAppOptions {
   token?: string;
   /** Consul agent URL for the monitor's read-only proxy; no proxy when absent. */
   consulUrl?: string;
+  /** The live feed, served as a websocket at /debug/feed. Without it, upgrades are refused. */
+  feed?: Feed;
   /** Called once per answered request (metrics). */
   onResponse?: (route: string, status: number) => void;
 }
@@ -115,6 +118,9 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     res.writeHead(out.status ?? 200, { 'Content-Type': out.contentType ?? 'application/json', 'Content-Length': Buffer.byteLength(payload) });
     res.end(payload);
   }
+
+  if (options.feed) options.feed.attach(server);
+  else server.on('upgrade', (_req, socket) => socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n'));
 
   return {
     server, openapiText: text,

@@ -6,6 +6,7 @@ import { getAlive } from './getAlive.ts';
 import { getClusterStatus } from './getClusterStatus.ts';
 import { getLinks } from './getLinks.ts';
 import { getMetrics } from './getMetrics.ts';
+import { getMonitor, getMonitorScript, getMonitorStyle } from './monitor.ts';
 import { getOpenApi } from './getOpenApi.ts';
 import { getStates } from './getStates.ts';
 import { postBroadcastQueue } from './postBroadcastQueue.ts';
@@ -20,6 +21,9 @@ export function createHandlers(ctx: HandlerContext): Record<string, Handler> {
     getClusterStatus: getClusterStatus(ctx),
     getStates: getStates(ctx),
     getMetrics: getMetrics(ctx),
+    getMonitor: getMonitor(),
+    getMonitorScript: getMonitorScript(),
+    getMonitorStyle: getMonitorStyle(),
     postServiceHealth: postServiceHealth(ctx),
     postBroadcastQueue: postBroadcastQueue(ctx),
     postProcessKey: postProcessKey(ctx),
