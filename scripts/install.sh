@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything hax needs on a fresh Debian 12 machine, then builds it:
-# the build tools (from Debian), a Consul agent (scripts/ensure-consul.sh),
+# the build tools and Chromium for the browser test (from Debian; set
+# HAX_SKIP_CHROMIUM=1 on servers), a Consul agent (scripts/ensure-consul.sh),
 # the npm packages (npm ci, from the lockfile) and the build (wasm core,
 # native addon, API types). Nothing is downloaded at build or run time.
 set -euo pipefail
@@ -18,6 +19,9 @@ missing=()
 command -v cmake >/dev/null || missing+=(cmake)
 command -v g++ >/dev/null || missing+=(g++)
 command -v ninja >/dev/null || command -v make >/dev/null || missing+=(make)
+command -v python3 >/dev/null || missing+=(python3)            # tests: a datagram socket for sd_notify
+# The monitor's browser test drives Debian's Chromium (never a downloaded browser).
+[ -x /usr/bin/chromium ] || [ "${HAX_SKIP_CHROMIUM:-}" = 1 ] || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing build tools from Debian: ${missing[*]}"
   sudo_ apt-get update -qq
