@@ -29,6 +29,16 @@ fails and recovers, and every process prints the HA state hax broadcast.
   -h, --help      this text
 `;
 
+/** `port` when nothing listens on it on loopback, else undefined. */
+async function portIfFree(port: number): Promise<number | undefined> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once('error', () => resolve(undefined));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(port)));
+  });
+}
+
 const say = (msg: string) => process.stdout.write(`demo: ${msg}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -47,7 +57,8 @@ export async function demoCommand(argv: string[]): Promise<number> {
 
   try {
     const nodeName = 'demo-node-1';
-    const httpPort = await freePort();
+    // 8008 (hax's usual port) when it is free, so the monitor URL is the familiar one
+    const httpPort = await portIfFree(8008) ?? await freePort();
     const haxUrl = `http://127.0.0.1:${httpPort}`;
     say('starting a Consul dev agent (Consul 1.8.7 from Debian, or the one on PATH)…');
     const agent = await startDevAgent({ nodeName, config: [watchConfig({ haxUrl, services: ['hax', 'confd', 'ios'] })] });
@@ -91,7 +102,8 @@ export async function demoCommand(argv: string[]): Promise<number> {
     await consul.agent.setCheck(`service:${victim.fidk}`, 'pass', 'demo: recovered');
     await sleep(2000);
     writeFileSync(join(workDir, 'last-run.json'), JSON.stringify({ consul: agent.url, hax: haxUrl, haLink, leaderSession: seeded.leaderSession }, null, 2));
-    say(`try: curl ${haxUrl}/api/v1/links   ·   curl ${haxUrl}/openapi.yaml   ·   curl '${agent.url}/v1/kv/processes/?recurse'`);
+    say(`monitor: open ${haxUrl}/monitor in a browser (on another machine: ssh -L ${httpPort}:127.0.0.1:${httpPort} this-host)`);
+    say(`try: node bin/hax.js status --http 127.0.0.1:${httpPort}   ·   curl ${haxUrl}/api/v1/links   ·   curl ${haxUrl}/metrics`);
     say(duration ? `running for ${duration} s` : 'running; press Ctrl-C to stop');
     await new Promise<void>((resolve) => {
       const t = duration ? setTimeout(resolve, duration * 1000) : undefined;

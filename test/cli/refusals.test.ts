@@ -19,6 +19,12 @@ const cases: [string, string[], RegExp][] = [
   ['a flag without its value', ['run', '--http'], /argument missing/],
   ['a stray positional argument', ['run', 'extra'], /Unexpected argument 'extra'/],
   ['a demo duration that is not a number', ['demo', '--for', 'soon'], /--for "soon" must be a whole number/],
+  ['a log level that does not exist', ['run', '--log-level', 'loud'], /--log-level "loud" must be one of debug, info, warn, error/],
+  ['a stop timeout of zero', ['run', '--stop-timeout', '0'], /--stop-timeout "0" must be a whole number from 1/],
+  ['an empty token file', ['run', '--token-file', '/dev/null'], /--token-file "\/dev\/null" is empty/],
+  ['an unknown flag to status', ['status', '--everything'], /Unknown option '--everything'/],
+  ['a status address without a port', ['status', '--http', 'localhost'], /--http "localhost" is not HOST:PORT/],
+  ['an unknown flag to consul-config', ['consul-config', '--watch-everything'], /Unknown option/],
 ];
 
 for (const [what, args, message] of cases) {
@@ -31,7 +37,7 @@ for (const [what, args, message] of cases) {
 }
 
 test('prints help for each command and exits 0', () => {
-  for (const args of [['help'], ['run', '--help'], ['demo', '--help']]) {
+  for (const args of [['help'], ['run', '--help'], ['demo', '--help'], ['status', '--help'], ['consul-config', '--help'], ['codec', '--help'], ['sim', '--help'], ['bootstrap', '--help']]) {
     const r = hax(...args);
     assert.is(r.status, 0, args.join(' '));
     assert.match(r.stdout, /Usage: hax/);
