@@ -12,6 +12,8 @@ import { Field, Ctx, decodeFields, encodeFields } from './schema';
 import { decodeHaMsg, encodeHaMsg } from './ha-msg';
 import { ENTRYPOINT_REQ, ENTRYPOINT_REP } from './entrypoint';
 import { LINK_MSG, LINK_MSG_REP } from './link';
+import { decodeFlat, flatFast } from './flat';
+import { encodeNvecReply } from './nvec-reply';
 import {
   KIND_HA_MSG, KIND_ENTRYPOINT_REQ, KIND_ENTRYPOINT_REP, KIND_LINK_MSG, KIND_LINK_MSG_REP,
   KIND_FID_TEXT, OUT_CODEC_ERROR, OUT_CODEC_RESULT,
@@ -90,6 +92,39 @@ export function codecEncode(inPtr: usize, len: usize, w: Writer, kind: u32): i32
     w.pos += sub.pos - sub.start;
     void bodyStart;
   }
+  w.patchU32(lenAt, <u32>(w.pos - lenAt - 4));
+  w.endRecord(at);
+  if (w.failed) return writeError(w, w.err);
+  return <i32>w.offset;
+}
+
+/**
+ * Flat decode (flat.ts): returns the number of u64 slots written at the start
+ * of the output region, or minus the byte length of an OUT_CODEC_ERROR record.
+ */
+export function codecDecodeFlat(r: Reader, w: Writer, kind: u32): i32 {
+  // The straight-line decoder accepts every valid input; only a bad one (or
+  // none at all) reaches the schema walker, which then reports the error.
+  const n = flatFast(r.pos, r.end - r.pos, w.pos, w.end - w.pos, kind);
+  if (n >= 0) return n;
+  decodeFlat(r, w, kind);
+  // Both accept the same inputs (the fuzz test counts a trap as a failure).
+  if (!r.failed && !w.failed) abort('flat: the fast path refused an input the schema walker accepts');
+  if (r.failed) return -writeError(w, r.err);
+  if (w.failed) return -writeError(w, w.err);
+  return <i32>(w.offset >> 3);
+}
+
+/** The SET answering an NVEC GET (nvec-reply.ts); one OUT_CODEC_RESULT or OUT_CODEC_ERROR record. */
+export function codecEncodeNvecReply(inPtr: usize, len: usize, w: Writer): i32 {
+  const err = new CodecError();
+  const at = w.beginRecord(OUT_CODEC_RESULT);
+  const lenAt = w.reserveU32();
+  const sub = new Writer().reset(w.pos, w.room);
+  encodeNvecReply(inPtr, len, sub, err);
+  if (sub.failed) err.set(sub.err.code, sub.err.offset, sub.err.detail);
+  if (err.failed) return writeError(w, err);
+  w.pos += sub.pos - sub.start;
   w.patchU32(lenAt, <u32>(w.pos - lenAt - 4));
   w.endRecord(at);
   if (w.failed) return writeError(w, w.err);

@@ -19,6 +19,8 @@ export const E_FIELD_TYPE: i32 = 13;      // encode input field has a wrong type
 export const E_FID_TEXT: i32 = 14;        // fid text does not parse
 export const E_OUTPUT_FULL: i32 = 15;     // the output region is too small
 export const E_INT_RANGE: i32 = 16;       // encode: a number does not fit its field
+export const E_REFUSE_GET_MISMATCH: i32 = 17; // encode: a GET reply whose count or fids differ from the GET's
+export const E_NOT_NVEC_GET: i32 = 18;    // encode: the message a reply answers is not an NVEC GET
 
 export class CodecError {
   code: i32 = E_NONE;
@@ -46,7 +48,8 @@ export class CodecError {
 export const CODEC_ERROR_NAMES: Array<string> = [
   'NONE', 'TRUNCATED', 'TRAILING_BYTES', 'MSG_TYPE', 'COUNT_RANGE', 'STATE_RANGE', 'ENUM_RANGE',
   'COUNT_MISMATCH', 'FLAG_RANGE', 'REFUSE_UNKNOWN_STATE', 'REFUSE_REPAIR_FID', 'JSON_SYNTAX',
-  'FIELD_MISSING', 'FIELD_TYPE', 'FID_TEXT', 'OUTPUT_FULL', 'INT_RANGE',
+  'FIELD_MISSING', 'FIELD_TYPE', 'FID_TEXT', 'OUTPUT_FULL', 'INT_RANGE', 'REFUSE_GET_MISMATCH',
+  'NOT_NVEC_GET',
 ];
 
 export function errorName(code: i32): string {

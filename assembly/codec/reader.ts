@@ -50,6 +50,33 @@ export class Reader {
     return p ? String.UTF8.decodeUnsafe(p, <usize>n, false) : '';
   }
 
+  /**
+   * Skips a byte sequence of n bytes and returns its offset, or fails like
+   * utf8() (TRUNCATED at the first missing byte's field) when it is too long.
+   */
+  skip(n: u64, what: string): u32 {
+    const at = this.offset;
+    if (n > <u64>(this.end - this.pos)) { this.take(<usize>this.remaining + 1, what); return at; }
+    this.take(<usize>n, what);
+    return at;
+  }
+
+  /**
+   * Skips n unused notes (fid 16 + u32 state = 20 bytes each). On a short
+   * input it fails at the same offset as reading them atom by atom would.
+   */
+  skipNotes(n: u32): void {
+    if (this.err.failed) return;
+    const need = <u64>n * 20;
+    const left = <u64>(this.end - this.pos);
+    if (need <= left) { this.pos += <usize>need; return; }
+    const rem = <u32>(left % 20);
+    this.pos += <usize>(left - <u64>rem);
+    if (rem < 8) this.take(8, 'no_id');
+    else if (rem < 16) { this.pos += 8; this.take(8, 'no_id'); }
+    else { this.pos += 16; this.take(4, 'no_state'); }
+  }
+
   /** Fails with E_TRAILING unless every byte was consumed. */
   expectEnd(what: string): void {
     if (this.err.failed || this.pos == this.end) return;

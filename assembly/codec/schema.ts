@@ -113,7 +113,7 @@ function decodeField(r: Reader, f: Field, ctx: Ctx): Value {
     const names = f.names as Array<string>;
     if (v < <u64>names.length) return Value.s(names[<i32>v]);
     if (f.strict) r.fail(E_ENUM_RANGE, at, f.name + ' = ' + v.toString() + ' has no name');
-    return Value.u(v, false);
+    return Value.u(v, f.width == 8);   // an unnamed u64 may exceed 2^53: keep it exact
   }
   if (k == F_FLAG) {
     const v = readAtom(r, f.width, f.name);

@@ -126,6 +126,7 @@ export class Codec {
   #ex: CoreExports;
   #flat = new FlatView();
   #in: Uint8Array = new Uint8Array(0);
+  #outPtr = 0;
 
   private constructor(module: WebAssembly.Module) {
     this.#module = module;
@@ -142,6 +143,7 @@ export class Codec {
       n = fn(this.#ex);
     } catch (e) {
       this.#ex = instantiateCore(this.#module);   // a trap leaves the instance unusable
+      this.#in = new Uint8Array(0);
       throw e;
     }
     for (const { tag, body } of RecordReader.records(readOutput(this.#ex, n))) {
@@ -155,12 +157,20 @@ export class Codec {
     throw new Error('codec: no result record');
   }
 
-  /** The input region as a view, rebuilt when memory.buffer changes (hot path: no allocation). */
-  #input(n: number): Uint8Array {
-    if (this.#in.buffer !== this.#ex.memory.buffer) {
+  /** Bytes of wasm memory now (the fuzz test checks it never grows). */
+  get memoryBytes(): number { return this.#ex.memory.buffer.byteLength; }
+
+  /**
+   * The input region as a cached view. Growing wasm memory detaches the old
+   * buffer, and a view of a detached buffer has length 0: that (or a new
+   * instance) is the only time the view is rebuilt, so the hot path reads no
+   * memory.buffer and calls no export to find its regions.
+   */
+  #input(): Uint8Array {
+    if (this.#in.length === 0) {
       this.#in = new Uint8Array(this.#ex.memory.buffer, this.#ex.inputPtr(), this.#ex.inputCapacity());
+      this.#outPtr = this.#ex.outputPtr();
     }
-    if (n > this.#in.length) throw new RangeError(`input of ${n} bytes exceeds the core's input region (${this.#in.length})`);
     return this.#in;
   }
 
@@ -179,18 +189,28 @@ export class Codec {
    * The hot path: decodes `b` (one whole structure of `kind`, e.g. KIND_HA_MSG)
    * into u64 slots (src/core/flat.ts) and returns a view of them, or the
    * CodecError (not thrown). The view is valid until the next call.
+   *
+   * Host cost is part of the hot path: one copy into a cached view, one call
+   * of the core's straight-line decoder (codecDecodeFlatFast), a view re-pointed
+   * with no allocation. Only a bad input takes the second call, whose schema
+   * walker writes the error record.
    */
   tryDecodeFlat(kind: number, b: Uint8Array): FlatView | CodecError {
-    this.#input(b.length).set(b);
+    const input = this.#input();
+    const len = b.length;
+    if (len > input.length) throw new RangeError(`input of ${len} bytes exceeds the core's input region (${input.length})`);
+    copyIn(input, kind, b);
     let n: number;
     try {
-      n = this.#ex.codecDecodeFlat(kind, b.length);
+      n = this.#ex.codecDecodeFlatFast(kind, len);
+      if (n < 0) n = this.#ex.codecDecodeFlat(kind, len);
     } catch (e) {
-      this.#ex = instantiateCore(this.#module);
+      this.#ex = instantiateCore(this.#module);   // a trap leaves the instance unusable
+      this.#in = new Uint8Array(0);
       throw e;
     }
     if (n < 0) return this.#errorAt(-n);
-    return this.#flat.reset(this.#ex.memory.buffer, this.#ex.outputPtr(), n);
+    return this.#flat.reset(this.#input().buffer as ArrayBuffer, this.#outPtr, n);
   }
 
   /** tryDecodeFlat that throws the CodecError. */
@@ -269,6 +289,50 @@ export class Codec {
     const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
     return { container: v.getBigUint64(0, true), key: v.getBigUint64(8, true) };
   }
+}
+
+// ---- the flat decode's input copy ------------------------------------------------
+
+const NOTES_BYTES = 1024 * 20;
+/** Below this size a plain copy is as cheap as anything smarter. */
+const SPARSE_MIN = 4096;
+
+const u32le = (b: Uint8Array, at: number): number => (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
+
+/**
+ * Copies `b` into the input region for a flat decode, leaving out the bytes
+ * the core never reads: the unused notes of an NVEC or FAILURE_VEC_REP
+ * message (20 bytes each, up to 20 KB of a message that is always 20592 bytes
+ * long; the core skips them without reading, as libmotr). Both of the core's
+ * flat decoders (flat.ts) read only [0, last valid note) and [end of the
+ * 1024 notes, end), so the stale bytes left in between are never looked at.
+ * Any input whose counts are out of range, or too short for the whole array,
+ * is copied in full (the core then reports the error).
+ */
+function copyIn(input: Uint8Array, kind: number, b: Uint8Array): void {
+  const len = b.length;
+  const base = kind === KIND_HA_MSG ? 0 : kind === KIND_LINK_MSG ? 8 : -1;
+  if (len >= SPARSE_MIN && base >= 0 && u32le(b, base + 68) === 0) {
+    const type = u32le(b, base + 64);                      // hed_type (u64, high half checked 0)
+    let notes = -1;
+    let valid = 0;
+    if (type === 2 && u32le(b, base + 100) === 0) {        // NVEC: hmnv_nr u64 at +96, notes at +104
+      notes = base + 104;
+      valid = u32le(b, base + 96);
+      if (valid < 1 || valid > 1024) notes = -1;
+    } else if (type === 4) {                               // FAILURE_VEC_REP: mfp_nr u32 at +104, notes at +108
+      notes = base + 108;
+      valid = u32le(b, base + 104);
+      if (valid > 1024) notes = -1;
+    }
+    if (notes >= 0 && len >= notes + NOTES_BYTES) {
+      const head = notes + valid * 20;
+      input.set(b.subarray(0, head));
+      input.set(b.subarray(notes + NOTES_BYTES), notes + NOTES_BYTES);
+      return;
+    }
+  }
+  input.set(b);
 }
 
 // ---- fid text, pure TS (same grammar as assembly/codec/fid.ts) ---------------------

@@ -14,6 +14,8 @@ export interface CoreExports {
   codecDecode(kind: number, len: number): number;
   codecEncode(kind: number, len: number): number;
   codecDecodeFlat(kind: number, len: number): number;
+  /** The flat decode's fast path alone: slot count, or -1 (then codecDecodeFlat gives the error). */
+  codecDecodeFlatFast(kind: number, len: number): number;
   codecEncodeNvecReply(len: number): number;
 }
 
