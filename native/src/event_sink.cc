@@ -139,6 +139,22 @@ void EventSink::flush() {
     }
 }
 
+void EventSink::post_now(std::vector<Event> events) {
+    if (events.empty()) return;
+    size_t n = events.size();
+    {
+        std::lock_guard<std::mutex> lk(mu_);
+        if (aborted_) return;
+        queued_ += n;
+    }
+    auto *batch = new EventBatch(std::move(events));
+    // The TSFN's own queue is unbounded (max_queue_size 0): never blocks.
+    if (tsfn_.BlockingCall(batch) != napi_ok) {
+        delete batch;
+        consumed(n);
+    }
+}
+
 void EventSink::release() { tsfn_.Release(); }
 
 void EventSink::abort() {

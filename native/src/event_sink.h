@@ -46,6 +46,11 @@ public:
     void flush();
     void release();  // after the last flush; lets the TSFN finalize
 
+    // Any thread: hands `events` to JS at once, outside the bound, never
+    // waiting. For a producer that must not wait for JS because JS may be
+    // waiting for it (the motr backend's call thread, motr_backend.h).
+    void post_now(std::vector<Event> events);
+
     // Any thread.
     size_t queued() const { return queued_.load(); }
     void abort();

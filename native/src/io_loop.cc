@@ -14,6 +14,8 @@ namespace {
 // epoll_event.data.u64 keys: connections use their id (< 2^62).
 constexpr uint64_t kKeyWake = uint64_t(2) << 62;
 constexpr uint64_t kKeyListener = uint64_t(1) << 62;
+// How long a listener sleeps after accept() failed for lack of resources.
+constexpr std::chrono::milliseconds kAcceptPause{100};
 
 // m0_ha_link_reconnect_params (ha/link.c): hax restarted, the peer is alive.
 // The peer keeps its tags but re-sends from its delivered tag; the new HA
@@ -38,8 +40,8 @@ void reconnect_params(const LinkParams &alive, LinkParams &alive_new, LinkParams
 
 IoLoop::IoLoop(std::vector<Listener> listeners, EventSink &sink, Registry &registry, CommandQueue &commands,
                Stats &stats, const HaCookie &cookie)
-    : listeners_(std::move(listeners)), sink_(sink), registry_(registry), commands_(commands), stats_(stats),
-      cookie_(cookie) {}
+    : listeners_(std::move(listeners)), listener_paused_(listeners_.size()), sink_(sink), registry_(registry),
+      commands_(commands), stats_(stats), cookie_(cookie) {}
 
 void IoLoop::run() {
     epoll_.reset(::epoll_create1(EPOLL_CLOEXEC));
@@ -86,7 +88,10 @@ void IoLoop::run() {
             }
             sweep_broken();
         }
-        if (!stopping_) pump_links();
+        if (!stopping_) {
+            resume_listeners(Clock::now());
+            pump_links();
+        }
         sweep_broken();
         // One batch per iteration; blocks here when JS is behind (see
         // event_sink.h: this is the back-pressure point).
@@ -95,15 +100,23 @@ void IoLoop::run() {
     shutdown();
 }
 
+// I/O thread. Accepts every pending connection of listener `index`.
 void IoLoop::on_accept(size_t index) {
-    if (index >= listeners_.size()) return;
+    if (index >= listeners_.size() || listener_paused_[index]) return;
     for (;;) {
         std::string remote;
         int fd = listeners_[index].accept_one(remote);
         if (fd < 0) {
-            if (errno == EAGAIN || errno == EWOULDBLOCK) return;
-            if (errno == EINTR || errno == ECONNABORTED) continue;
-            io_error("HAX_ERR_ACCEPT", errno, "accept on " + listeners_[index].address());
+            int err = errno;
+            if (err == EAGAIN || err == EWOULDBLOCK) return;
+            if (err == EINTR || err == ECONNABORTED || err == EPROTO) continue;
+            // EMFILE, ENFILE, ENOBUFS, ENOMEM …: the connection stays in the
+            // backlog and the level-triggered listener would wake us again at
+            // once. Stop listening for a while instead of spinning; one
+            // io-error per pause.
+            pause_listener(index, Clock::now());
+            io_error("HAX_ERR_ACCEPT", err, "accept on " + listeners_[index].address() +
+                                                " (not accepting for " + std::to_string(kAcceptPause.count()) + " ms)");
             return;
         }
         uint64_t id = next_conn_id_++;
@@ -117,6 +130,28 @@ void IoLoop::on_accept(size_t index) {
         }
         conns_.emplace(id, std::move(conn));
         stats_.connections = uint32_t(conns_.size());
+    }
+}
+
+// I/O thread.
+void IoLoop::pause_listener(size_t index, Clock::time_point now) {
+    epoll_event ev{};
+    ev.events = 0;  // stays registered, reports nothing
+    ev.data.u64 = kKeyListener | index;
+    ::epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, listeners_[index].fd(), &ev);
+    listener_paused_[index] = now + kAcceptPause;
+    stats_.accept_pauses++;
+}
+
+// I/O thread, once per loop iteration.
+void IoLoop::resume_listeners(Clock::time_point now) {
+    for (size_t i = 0; i < listeners_.size(); ++i) {
+        if (!listener_paused_[i] || *listener_paused_[i] > now) continue;
+        listener_paused_[i].reset();
+        epoll_event ev{};
+        ev.events = EPOLLIN;
+        ev.data.u64 = kKeyListener | i;
+        ::epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, listeners_[i].fd(), &ev);
     }
 }
 
@@ -350,6 +385,8 @@ int IoLoop::next_timeout_ms() const {
         auto d = kv.second->deadline();
         if (d && (!first || *d < *first)) first = d;
     }
+    for (auto &d : listener_paused_)
+        if (d && (!first || *d < *first)) first = d;
     if (!first) return -1;
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(*first - Clock::now()).count() + 1;
     return ms < 0 ? 0 : int(std::min<long long>(ms, 60000));

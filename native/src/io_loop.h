@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -40,6 +41,8 @@ private:
     };
 
     void on_accept(size_t index);
+    void pause_listener(size_t index, Clock::time_point now);
+    void resume_listeners(Clock::time_point now);
     void on_readable(Connection &c);
     void handle_frame(Connection &c, Frame &f);
     void handle_entrypoint_req(Connection &c, Frame &f);
@@ -63,6 +66,10 @@ private:
     void emit(std::vector<Event> &events) { sink_.push_all(events); }
 
     std::vector<Listener> listeners_;
+    // A listener whose accept() failed (EMFILE, ENFILE, ENOBUFS …) is taken
+    // out of the level-triggered epoll set until this time, so the loop does
+    // not spin on a connection it cannot accept (kAcceptPause).
+    std::vector<std::optional<Clock::time_point>> listener_paused_;
     EventSink &sink_;
     Registry &registry_;
     CommandQueue &commands_;

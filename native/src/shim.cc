@@ -33,14 +33,9 @@ Napi::Function Shim::Define(Napi::Env env) {
                        });
 }
 
-Shim::Shim(const Napi::CallbackInfo &info) : Napi::ObjectWrap<Shim>(info) {
-    Napi::Env env = info.Env();
-    if (info.Length() < 2 || !info[0].IsObject() || !info[1].IsFunction())
-        throw_coded(env, "HAX_ERR_BAD_OPTIONS", "Shim(options, onEvents) expects an object and a function");
-    auto opts = info[0].As<Napi::Object>();
-    auto listen = opts.Get("listen");
-    if (!listen.IsArray() || listen.As<Napi::Array>().Length() == 0)
-        throw_coded(env, "HAX_ERR_BAD_OPTIONS", "options.listen must be a non-empty array of addresses");
+namespace {
+
+size_t parse_queue_limit(Napi::Env env, Napi::Object opts) {
     size_t limit = 1024;
     auto ql = opts.Get("queueLimit");
     if (!ql.IsUndefined()) {
@@ -49,19 +44,65 @@ Shim::Shim(const Napi::CallbackInfo &info) : Napi::ObjectWrap<Shim>(info) {
             throw_coded(env, "HAX_ERR_BAD_OPTIONS", "options.queueLimit must be an integer >= 1");
         limit = size_t(d);
     }
+    return limit;
+}
+
+} // namespace
+
+Shim::Shim(const Napi::CallbackInfo &info) : Napi::ObjectWrap<Shim>(info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 2 || !info[0].IsObject() || !info[1].IsFunction())
+        throw_coded(env, "HAX_ERR_BAD_OPTIONS", "Shim(options, onEvents) expects an object and a function");
+    auto opts = info[0].As<Napi::Object>();
+    size_t limit = parse_queue_limit(env, opts);
+    std::string backend = "socket";
+    auto b = opts.Get("backend");
+    if (!b.IsUndefined()) {
+        if (!b.IsString()) throw_coded(env, "HAX_ERR_BAD_OPTIONS", "options.backend must be 'socket' or 'motr'");
+        backend = b.As<Napi::String>().Utf8Value();
+        if (backend != "socket" && backend != "motr")
+            throw_coded(env, "HAX_ERR_BAD_OPTIONS", "options.backend must be 'socket' or 'motr'");
+    }
+    if (backend == "motr" && !kHaveMotr)
+        throw_coded(env, "HAX_ERR_NO_MOTR",
+                    "this shim was built without libmotr (HAX_WITH_MOTR off): backend 'motr' is unavailable");
 
     std::vector<Listener> listeners;
-    try {
-        auto arr = listen.As<Napi::Array>();
-        for (uint32_t i = 0; i < arr.Length(); ++i) {
-            auto v = arr.Get(i);
-            if (!v.IsString()) throw CodedError("HAX_ERR_BAD_OPTIONS", "options.listen entries must be strings");
-            listeners.push_back(Listener::open(v.As<Napi::String>().Utf8Value()));
+    if (backend == "socket") {
+        auto listen = opts.Get("listen");
+        if (!listen.IsArray() || listen.As<Napi::Array>().Length() == 0)
+            throw_coded(env, "HAX_ERR_BAD_OPTIONS", "options.listen must be a non-empty array of addresses");
+        try {
+            auto arr = listen.As<Napi::Array>();
+            for (uint32_t i = 0; i < arr.Length(); ++i) {
+                auto v = arr.Get(i);
+                if (!v.IsString()) throw CodedError("HAX_ERR_BAD_OPTIONS", "options.listen entries must be strings");
+                listeners.push_back(Listener::open(v.As<Napi::String>().Utf8Value()));
+            }
+        } catch (const CodedError &e) {
+            throw_coded(env, e.code(), e.what(), e.err());  // Listener dtor closes/unlinks
         }
+    }
+    try {
         core_ = std::make_shared<ShimCore>(limit);
     } catch (const CodedError &e) {
-        throw_coded(env, e.code(), e.what(), e.err());  // Listener dtor closes/unlinks
+        throw_coded(env, e.code(), e.what(), e.err());
     }
+#ifdef HAX_WITH_MOTR
+    if (backend == "motr") {
+        auto m = opts.Get("motr");
+        if (!m.IsObject()) throw_coded(env, "HAX_ERR_BAD_OPTIONS", "options.motr must be an object");
+        auto mo = m.As<Napi::Object>();
+        MotrBackend::Options o;
+        o.endpoint = js_string(env, mo.Get("endpoint"), "motr.endpoint");
+        o.process = js_fid(env, mo.Get("processFid"), "motr.processFid");
+        o.ha_service = js_fid(env, mo.Get("haServiceFid"), "motr.haServiceFid");
+        o.rm_service = js_fid(env, mo.Get("rmServiceFid"), "motr.rmServiceFid");
+        if (mo.Has("nodeUuid")) o.node_uuid = js_string(env, mo.Get("nodeUuid"), "motr.nodeUuid");
+        core_->motr = std::make_unique<MotrBackend>(std::move(o), core_->sink, core_->registry, core_->commands,
+                                                   core_->stats);
+    }
+#endif
 
     ShimCore *core = core_.get();
     auto keep = core_;  // the finalizer owns a reference: core outlives the thread
@@ -88,9 +129,14 @@ Shim::Shim(const Napi::CallbackInfo &info) : Napi::ObjectWrap<Shim>(info) {
                                          auto fn = std::move(sink->on_finalize);
                                          if (fn) fn(env);
                                      }));
-    core->loop = std::make_unique<IoLoop>(std::move(listeners), core->sink, core->registry, core->commands,
-                                          core->stats, make_cookie());
+    if (backend == "socket")
+        core->loop = std::make_unique<IoLoop>(std::move(listeners), core->sink, core->registry, core->commands,
+                                              core->stats, make_cookie());
     core->thread = std::thread([core] {
+        // The I/O thread (socket) or the main Motr thread (motr).
+#ifdef HAX_WITH_MOTR
+        if (core->motr) core->motr->run(); else
+#endif
         core->loop->run();
         core->thread_done = true;
         core->sink.release();
@@ -152,6 +198,23 @@ Napi::Value Shim::Send(const Napi::CallbackInfo &info) {
     if (*size != n)
         throw_coded(env, "HAX_ERR_BAD_MESSAGE", "m0_ha_msg of hed_type " + std::to_string(type) + " must be " +
                                                     std::to_string(*size) + " bytes, got " + std::to_string(n));
+#ifdef HAX_WITH_MOTR
+    if (core_->motr) {
+        {
+            std::lock_guard<std::mutex> lk(core_->registry.mu);
+            auto it = core_->registry.links.find(link_id);
+            if (it == core_->registry.links.end())
+                throw_coded(env, "HAX_ERR_UNKNOWN_LINK", "no link " + std::to_string(link_id));
+            if (it->second.closing)
+                throw_coded(env, "HAX_ERR_LINK_DISCONNECTING", "link " + std::to_string(link_id) + " is disconnecting");
+        }
+        // libmotr assigns the tag: wait (briefly, never for the network) for
+        // the call thread to hand it back.
+        int64_t tag = core_->motr->send(link_id, std::vector<uint8_t>(p, p + n));
+        if (tag < 0) throw_coded(env, "HAX_ERR_BAD_MESSAGE", "libmotr could not decode the m0_ha_msg", int(-tag));
+        return Napi::Number::New(env, double(tag));
+    }
+#endif
     Command cmd;
     cmd.kind = Command::Kind::Send;
     cmd.link_id = link_id;
@@ -190,6 +253,13 @@ Napi::Value Shim::Disconnect(const Napi::CallbackInfo &info) {
     Command cmd;
     cmd.kind = Command::Kind::Disconnect;
     cmd.link_id = js_u32(env, info[0], "linkId");
+#ifdef HAX_WITH_MOTR
+    // libmotr allows disconnect only after link_is_disconnecting; JS gets
+    // there by sending NVEC {process, FAILED} on the self link (§1.7).
+    if (core_->motr && !core_->motr->may_disconnect(cmd.link_id))
+        throw_coded(env, "HAX_ERR_NOT_DISCONNECTING",
+                    "backend motr: disconnect() only after 'disconnecting' for link " + std::to_string(cmd.link_id));
+#endif
     std::lock_guard<std::mutex> lk(core_->registry.mu);
     auto it = core_->registry.links.find(cmd.link_id);
     if (it == core_->registry.links.end())
@@ -207,6 +277,7 @@ Napi::Value Shim::GetStats(const Napi::CallbackInfo &info) {
     o.Set("links", double(core_->stats.links.load()));
     o.Set("queuedEvents", double(core_->sink.queued()));
     o.Set("protocolErrors", double(core_->stats.protocol_errors.load()));
+    o.Set("acceptPauses", double(core_->stats.accept_pauses.load()));
     return o;
 }
 

@@ -15,6 +15,9 @@
 #include "io_loop.h"
 #include "registry.h"
 #include "stats.h"
+#ifdef HAX_WITH_MOTR
+#include "motr/motr_backend.h"
+#endif
 
 namespace hax {
 
@@ -24,13 +27,24 @@ struct ShimCore {
     CommandQueue commands;
     Stats stats;
     EventSink sink;
-    std::unique_ptr<IoLoop> loop;
+    std::unique_ptr<IoLoop> loop;                  // backend 'socket'
+#ifdef HAX_WITH_MOTR
+    std::unique_ptr<MotrBackend> motr;             // backend 'motr' (libmotr's halon interface)
+#endif
     std::thread thread;
     std::atomic<bool> thread_done{false};
     bool stop_requested = false;                    // JS thread only
     bool finalized = false;                         // JS thread only
     std::vector<Napi::Promise::Deferred> stop_waiters;  // JS thread only
 };
+
+// Whether this build has the motr backend (CMake found libmotr).
+constexpr bool kHaveMotr =
+#ifdef HAX_WITH_MOTR
+    true;
+#else
+    false;
+#endif
 
 class Shim : public Napi::ObjectWrap<Shim> {
 public:

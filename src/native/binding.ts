@@ -7,8 +7,21 @@ import { fileURLToPath } from 'node:url';
 import type { Fid } from '../fid.ts';
 
 export interface ShimOptions {
-  listen: string[];
+  /** socket backend: tcp:HOST:PORT / unix:PATH addresses to listen on. */
+  listen?: string[];
   queueLimit?: number; /* events, default 1024 */
+  /** 'socket' (default): the shim's own transport; 'motr': libmotr's halon interface (only if motrAvailable). */
+  backend?: 'socket' | 'motr';
+  /** backend 'motr': what m0_halon_interface_init/start need (motr-ha-wire.md §1.2). */
+  motr?: MotrOptions;
+}
+
+export interface MotrOptions {
+  endpoint: string;      // local RPC endpoint, e.g. inet:tcp:127.0.0.1@22001
+  processFid: Fid;       // hax's own process fid
+  haServiceFid: Fid;
+  rmServiceFid: Fid;
+  nodeUuid?: string;
 }
 
 export type ShimEvent =
@@ -32,6 +45,8 @@ export interface ShimStats {
   links: number;
   queuedEvents: number;
   protocolErrors: number;
+  /** Times accept() failed (e.g. EMFILE) and the listener paused for 100 ms instead of spinning. */
+  acceptPauses: number;
 }
 
 // ---- raw addon surface -------------------------------------------------
@@ -83,6 +98,8 @@ export interface NativeAddon {
   /** sd_notify(3): one datagram to socketPath (default: the C environment's NOTIFY_SOCKET). */
   notify(state: string, socketPath?: string): boolean;
   napiVersion: number;
+  /** True when this build has the motr backend (CMake found libmotr; HAX_WITH_MOTR). */
+  motrAvailable: boolean;
 }
 
 export const ADDON_PATH = fileURLToPath(new URL('../../build/native/Release/shim.node', import.meta.url));

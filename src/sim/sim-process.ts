@@ -1,11 +1,21 @@
 // One simulated Motr process: it dials hax over the socket transport, asks
-// its entrypoint until hax answers CONSUME, reports process events the way
-// m0d does (STARTING, STARTED, …) and acknowledges the NVEC SET notes hax
-// broadcasts, handing them to the caller. The demo, the tests and the
-// benchmarks use it; the HA-link protocol itself is LinkClient's.
+// its entrypoint until hax answers CONSUME (again after a hax restart: the
+// link reconnects and re-sends what hax had not confirmed), reports process,
+// service and RPC events the way m0d does, asks FAILURE_VEC and NVEC GET and
+// waits for their replies (checking an NVEC reply like m0d: same id, same
+// fids in order), and acknowledges everything hax broadcasts, handing NVEC
+// SET notes to the caller. It exits on disconnected_previously (a real m0d
+// asserts there). The demo, the CLI (`hax sim`), the tests and the
+// benchmarks use it; the HA-link protocol itself is LinkClient's, the
+// message sequences are scenarios.ts's.
 import type { Codec, HaMsg } from '../core/codec.ts';
-import { formatFid, ZERO_FID, type Fid } from '../fid.ts';
+import { HaxError } from '../errors.ts';
+import { formatFid, parseFid, ZERO_FID, type Fid } from '../fid.ts';
 import { LinkClient, CONTROL_CONSUME, type EntrypointRep } from './link-client.ts';
+import type { ServiceEvent, ServiceType, Step } from './scenarios.ts';
+
+/** A simulated process failed the way a real one would crash or hang (code HAX_ERR_SIM_*). */
+export class SimError extends HaxError {}
 
 export interface Note { fid: string; state: string }
 
@@ -23,7 +33,24 @@ export interface SimProcessOptions {
   onNotes?(notes: Note[], msg: HaMsg): void;
   /** How long connect() waits for a CONSUME reply. */
   entrypointTimeoutMs?: number;
+  /** Called for every message hax sends (after it was acknowledged). */
+  onMessage?(msg: HaMsg, tag: number): void;
+  /** hax answered disconnected_previously: the process is declared dead and has closed its link. */
+  onDisconnectedPreviously?(): void;
+  /** The link was re-established after a connection drop (reused, or reconnected to a new hax). */
+  onReconnected?(how: 'reused' | 'reconnected'): void;
+  /** How long the step methods wait for an acknowledgement or a reply; 0 waits forever (default 30 s). */
+  replyTimeoutMs?: number;
 }
+
+export interface SentStep {
+  step: Step;
+  tag: number;
+  /** FAILURE_VEC_REP / NVEC SET that answered a waiting step. */
+  reply?: HaMsg;
+}
+
+type ReplyWaiter = { match(msg: HaMsg): boolean; resolve(msg: HaMsg): void; reject(error: Error): void };
 
 /** What a process learns from its entrypoint reply, in text form. */
 export interface EntrypointSummary {
@@ -39,16 +66,34 @@ export class SimProcess {
   readonly processFid: Fid;
   readonly #options: SimProcessOptions;
   readonly #link: LinkClient;
-  readonly #waiting = new Map<number, () => void>();
+  readonly #waiting = new Map<number, { resolve(): void; reject(error: Error): void }>();
+  readonly #replies: ReplyWaiter[] = [];
+  #nextIdOfGet = 100n; // m0d's first hmnv_id_of_get (trace b)
+  #connected = false;
+  #dead: SimError | undefined;
 
   constructor(options: SimProcessOptions) {
     this.#options = options;
     this.processFid = options.processFid;
     this.#link = new LinkClient({ address: options.address, processFid: options.processFid, pid: BigInt(options.pid ?? process.pid) });
     this.#link.on('message', (tag, msg) => this.#onMessage(tag, msg));
-    this.#link.on('delivered', (tag) => { this.#waiting.get(tag)?.(); this.#waiting.delete(tag); });
+    this.#link.on('delivered', (tag) => { this.#waiting.get(tag)?.resolve(); this.#waiting.delete(tag); });
     this.#link.on('error', () => { /* connection errors surface as timeouts of the pending calls */ });
+    this.#link.on('entrypoint-reply', (rep) => {
+      if (!this.#connected || rep.control !== CONTROL_CONSUME || rep.disconnectedPreviously) return;
+      this.#options.onReconnected?.(rep.doReconnect ? 'reconnected' : 'reused');
+    });
+    this.#link.on('disconnected-previously', () => {
+      this.#die(new SimError('HAX_ERR_SIM_DISCONNECTED_PREVIOUSLY',
+        `hax answered disconnected_previously to ${formatFid(this.processFid)}: it was declared dead (m0d asserts and exits)`));
+      this.#options.onDisconnectedPreviously?.();
+    });
   }
+
+  /** Set once the process has died (disconnected_previously, NVEC mismatch); it sends nothing more. */
+  get dead(): SimError | undefined { return this.#dead; }
+  /** The link's own view: out/in tags (tests). */
+  get link(): LinkClient { return this.#link; }
 
   /** Dials hax and resolves with the first CONSUME entrypoint reply. */
   connect(): Promise<EntrypointSummary> {
@@ -59,6 +104,7 @@ export class SimProcess {
         if (rep.control !== CONTROL_CONSUME) return;   // QUERY: LinkClient asks again, as m0d does
         clearTimeout(timer);
         this.#link.off('entrypoint-reply', onReply);
+        this.#connected = true;
         resolve(summarise(rep));
       };
       this.#link.on('entrypoint-reply', onReply);
@@ -67,17 +113,147 @@ export class SimProcess {
   }
 
   /** Sends an EVENT_PROCESS about this process; resolves once hax reported it delivered. */
-  processEvent(event: ProcessEvent, timeoutMs = 30_000): Promise<void> {
-    const msg = this.#options.codec.encodeMsg({
+  processEvent(event: ProcessEvent, timeoutMs = this.#options.replyTimeoutMs ?? 30_000): Promise<void> {
+    return this.#processEvent(event, timeoutMs).then(() => undefined);
+  }
+
+  #processEvent(event: ProcessEvent, timeoutMs = this.#options.replyTimeoutMs ?? 30_000): Promise<number> {
+    return this.#sendAcked({
       fid: formatFid(this.processFid), sourceProcess: formatFid(ZERO_FID), sourceService: formatFid(ZERO_FID),
-      time: BigInt(Date.now()) * 1_000_000n, epoch: 0n, tag: 0n, type: 'EVENT_PROCESS',
+      type: 'EVENT_PROCESS',
       body: { chp_event: event, chp_type: this.#options.type, chp_pid: BigInt(this.#options.pid ?? process.pid) },
+    }, event, timeoutMs);
+  }
+
+  /**
+   * Sends an EVENT_SERVICE. A conf service carries its fid in hm_fid and
+   * hm_source_service; an internal one (no conf object) has fid 0. Resolves
+   * once hax confirmed delivery.
+   */
+  serviceEvent(event: ServiceEvent, type: ServiceType, service: Fid = ZERO_FID): Promise<number> {
+    return this.#sendAcked({
+      fid: formatFid(service), sourceProcess: formatFid(this.processFid), sourceService: formatFid(service),
+      type: 'EVENT_SERVICE', body: { chs_event: event, chs_type: type, chs_pid: BigInt(this.#options.pid ?? process.pid) },
+    }, `${event} ${type}`);
+  }
+
+  /** Sends an EVENT_RPC about `fid`; resolves once hax confirmed delivery. */
+  rpcEvent(fid: Fid, state: 'M0_NC_TRANSIENT' | 'M0_NC_ONLINE', attempts = 1): Promise<number> {
+    return this.#sendAcked({
+      fid: formatFid(fid), sourceProcess: formatFid(ZERO_FID), sourceService: formatFid(ZERO_FID),
+      type: 'EVENT_RPC', body: { hmr_attempts: BigInt(attempts), hmr_state: state },
+    }, `EVENT_RPC ${formatFid(fid)}`);
+  }
+
+  /**
+   * FAILURE_VEC_REQ for `pool`; resolves with hax's FAILURE_VEC_REP (same
+   * pool and cookie). m0d waits for it before going on, and so do the
+   * scenarios.
+   */
+  async failureVecReq(pool: Fid): Promise<{ tag: number; reply: HaMsg }> {
+    const cookie = { co_addr: BigInt(0x55d4_0000_0000 + Number(this.processFid.key)), co_generation: BigInt(Date.now()) * 1_000_000n };
+    const poolText = formatFid(pool);
+    const reply = this.#waitReply('FAILURE_VEC_REP for ' + poolText, (m) => {
+      if (m.type !== 'FAILURE_VEC_REP') return false;
+      const b = m.body as { mfp_pool: string; mfp_cookie: { co_addr: bigint; co_generation: bigint } };
+      return sameFid(b.mfp_pool, poolText) && b.mfp_cookie.co_addr === cookie.co_addr && b.mfp_cookie.co_generation === cookie.co_generation;
     });
+    const tag = await this.#sendAcked({
+      fid: formatFid(ZERO_FID), sourceProcess: formatFid(ZERO_FID), sourceService: formatFid(ZERO_FID),
+      type: 'FAILURE_VEC_REQ', body: { mfq_pool: poolText, mfq_cookie: cookie },
+    }, 'FAILURE_VEC_REQ');
+    return { tag, reply: await reply };
+  }
+
+  /**
+   * NVEC GET of `fids` (states UNKNOWN); resolves with hax's NVEC SET reply.
+   * The reply must carry the same hmnv_id_of_get and the same fids in the
+   * same order: otherwise the promise rejects with HAX_ERR_SIM_NVEC_MISMATCH
+   * and the process is dead (m0d would crash on such a reply).
+   */
+  async nvecGet(fids: readonly Fid[]): Promise<{ tag: number; reply: HaMsg }> {
+    const id = this.#nextIdOfGet++;
+    const reply = this.#waitReply(`NVEC SET reply to GET ${id}`, (m) =>
+      m.type === 'NVEC' && (m.body as { hmnv_id_of_get: bigint }).hmnv_id_of_get === id);
+    const tag = await this.#sendAcked({
+      fid: formatFid(ZERO_FID), sourceProcess: formatFid(ZERO_FID), sourceService: formatFid(ZERO_FID),
+      type: 'NVEC', body: {
+        hmnv_type: 'M0_HA_NVEC_GET', hmnv_id_of_get: id, hmnv_ignore_same_state: 0,
+        hmnv_arr: fids.map((x) => ({ no_id: formatFid(x), no_state: 'M0_NC_UNKNOWN' })),
+      },
+    }, `NVEC GET ${id}`);
+    const rep = await reply;
+    const body = rep.body as { hmnv_type: string; hmnv_arr: { no_id: string }[] };
+    const got = body.hmnv_arr.map((n) => n.no_id);
+    const want = fids.map(formatFid);
+    const first = got.findIndex((g, i) => !sameFid(g, want[i] ?? ''));
+    const bad = body.hmnv_type !== 'M0_HA_NVEC_SET' ? `type ${body.hmnv_type}`
+      : got.length !== want.length ? `${got.length} notes for ${want.length} fids`
+      : first >= 0 ? `note ${first} is ${got[first]}, expected ${want[first]}`
+      : undefined;
+    if (bad !== undefined) {
+      const error = new SimError('HAX_ERR_SIM_NVEC_MISMATCH',
+        `NVEC reply to GET ${id} from ${formatFid(this.processFid)} does not match the request (${bad}): a real m0d would crash here`);
+      this.#die(error);
+      throw error;
+    }
+    return { tag, reply: rep };
+  }
+
+  /** Plays scenario steps in order (scenarios.ts), waiting where m0d waits; returns what was sent. */
+  async runSteps(steps: readonly Step[]): Promise<SentStep[]> {
+    const out: SentStep[] = [];
+    for (const step of steps) {
+      switch (step.kind) {
+        case 'process': out.push({ step, tag: await this.#processEvent(step.event) }); break;
+        case 'service': out.push({ step, tag: await this.serviceEvent(step.event, step.type, step.service) }); break;
+        case 'rpc': out.push({ step, tag: await this.rpcEvent(step.fid, step.state, step.attempts) }); break;
+        case 'failure-vec': out.push({ step, ...await this.failureVecReq(step.pool) }); break;
+        case 'nvec-get': out.push({ step, ...await this.nvecGet(step.fids) }); break;
+      }
+    }
+    return out;
+  }
+
+  #sendAcked(m: Omit<HaMsg, 'time' | 'epoch' | 'tag'>, what: string, timeoutMs = this.#options.replyTimeoutMs ?? 30_000): Promise<number> {
+    if (this.#dead) return Promise.reject(this.#dead);
+    const msg = this.#options.codec.encodeMsg({ ...m, time: BigInt(Date.now()) * 1_000_000n, epoch: 0n, tag: 0n });
     const tag = this.#link.send(msg);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => { this.#waiting.delete(tag); reject(new Error(`hax did not acknowledge ${event} (tag ${tag}) in ${timeoutMs} ms`)); }, timeoutMs);
-      this.#waiting.set(tag, () => { clearTimeout(timer); resolve(); });
+      const timer = timeoutMs > 0 ? setTimeout(() => {
+        this.#waiting.delete(tag);
+        reject(new SimError('HAX_ERR_SIM_TIMEOUT', `hax did not acknowledge ${what} (tag ${tag}) in ${timeoutMs} ms`));
+      }, timeoutMs) : undefined;
+      this.#waiting.set(tag, {
+        resolve: () => { clearTimeout(timer); resolve(tag); },
+        reject: (error) => { clearTimeout(timer); reject(error); },
+      });
     });
+  }
+
+  #waitReply(what: string, match: (m: HaMsg) => boolean): Promise<HaMsg> {
+    const timeoutMs = this.#options.replyTimeoutMs ?? 30_000;
+    return new Promise((resolve, reject) => {
+      const timer = timeoutMs > 0 ? setTimeout(() => {
+        this.#replies.splice(this.#replies.indexOf(w), 1);
+        reject(new SimError('HAX_ERR_SIM_TIMEOUT', `no ${what} from hax in ${timeoutMs} ms (m0d would stay stuck)`));
+      }, timeoutMs) : undefined;
+      const w: ReplyWaiter = {
+        match,
+        resolve: (m) => { clearTimeout(timer); resolve(m); },
+        reject: (e) => { clearTimeout(timer); reject(e); },
+      };
+      this.#replies.push(w);
+    });
+  }
+
+  #die(error: SimError): void {
+    if (this.#dead) return;
+    this.#dead = error;
+    for (const w of this.#waiting.values()) w.reject(error);
+    this.#waiting.clear();
+    for (const w of this.#replies.splice(0)) w.reject(error);
+    this.#link.close();
   }
 
   async close(): Promise<void> {
@@ -87,11 +263,23 @@ export class SimProcess {
   #onMessage(tag: number, bytes: Uint8Array): void {
     let msg: HaMsg;
     try { msg = this.#options.codec.decodeMsg(bytes); } finally { this.#link.delivered(tag); }
+    this.#options.onMessage?.(msg, tag);
+    const waiter = this.#replies.find((w) => w.match(msg));
+    if (waiter) {
+      this.#replies.splice(this.#replies.indexOf(waiter), 1);
+      waiter.resolve(msg);
+      return; // a reply to our GET, not a broadcast
+    }
     if (msg.type !== 'NVEC') return;
     const body = msg.body as { hmnv_type: string; hmnv_arr: { no_id: string; no_state: string }[] };
     if (body.hmnv_type !== 'M0_HA_NVEC_SET') return;
     this.#options.onNotes?.(body.hmnv_arr.map((n) => ({ fid: n.no_id, state: n.no_state })), msg);
   }
+}
+
+function sameFid(a: string, b: string): boolean {
+  const x = parseFid(a), y = parseFid(b);
+  return x !== undefined && y !== undefined && x.container === y.container && x.key === y.key;
 }
 
 function summarise(rep: EntrypointRep): EntrypointSummary {
