@@ -6,6 +6,7 @@ import { Writer } from './codec/writer';
 import { Fid } from './codec/fid';
 import {
   OUT_REASON, ACT_REPLY_ENTRYPOINT, ACT_CONSUL_PUT, ACT_ACKNOWLEDGE, ACT_BROADCAST, RECORD_HEADER,
+  ACT_CONSUL_TXN, ACT_BROADCAST_TO, ACT_SEND, ACT_DROP_LINKS, ACT_AWAIT_DELIVERY, ACT_NOTES, ACT_TIMER,
 } from './abi';
 import { Endpoint } from './events';
 
@@ -111,4 +112,103 @@ export class Out {
     w.endRecord(at);
     this.actions++;
   }
+}
+
+/** Consul operations of one transaction (≤ 64; BQ publish counts as two: CAS epoch + set). */
+export class TxnOps {
+  verbs: Array<u8> = [];
+  keys: Array<string> = [];
+  values: Array<string> = [];
+  set(key: string, value: string): TxnOps { this.verbs.push(0); this.keys.push(key); this.values.push(value); return this; }
+  del(key: string): TxnOps { this.verbs.push(1); this.keys.push(key); this.values.push(''); return this; }
+  publish(messageType: string, payload: string): TxnOps { this.verbs.push(2); this.keys.push(messageType); this.values.push(payload); return this; }
+  get length(): i32 { return this.verbs.length; }
+  /** Consul ops this becomes (a publish is a CAS on epoch plus a set of bq/<n>). */
+  get consulOps(): i32 {
+    let n = 0;
+    for (let i = 0; i < this.verbs.length; i++) n += this.verbs[i] == 2 ? 2 : 1;
+    return n;
+  }
+}
+
+export function consulTxn(out: Out, opId: u32, ops: TxnOps): void {
+  const w = out.w;
+  const at = w.beginRecord(ACT_CONSUL_TXN);
+  w.u32(opId);
+  w.u32(<u32>ops.length);
+  for (let i = 0; i < ops.length; i++) {
+    w.u8(ops.verbs[i]);
+    w.str(ops.keys[i]);
+    w.str(ops.values[i]);
+  }
+  w.endRecord(at);
+  out.actions++;
+}
+
+/** Starts a targeted broadcast; the caller writes the message, then calls endBroadcastTo. */
+export function beginBroadcastTo(out: Out, id: u32, scope: u8, skipC: Array<u64>, skipK: Array<u64>): usize {
+  const w = out.w;
+  const at = w.beginRecord(ACT_BROADCAST_TO);
+  w.u32(id);
+  w.u8(scope);
+  w.u32(<u32>skipC.length);
+  for (let i = 0; i < skipC.length; i++) w.fid(skipC[i], skipK[i]);
+  w.u32(0);   // message length, patched
+  return at;
+}
+
+export function endBroadcastTo(out: Out, at: usize, lenAt: usize, cs: Array<u64>, ks: Array<u64>, states: Array<u32>, from: i32, n: i32): void {
+  const w = out.w;
+  if (!w.failed) store<u32>(lenAt, <u32>(w.pos - lenAt - 4));
+  w.u32(<u32>n);
+  for (let i = from; i < from + n; i++) { w.fid(cs[i], ks[i]); w.u32(states[i]); }
+  w.endRecord(at);
+  out.actions++;
+}
+
+export function beginSend(out: Out, linkId: u32): usize {
+  const at = out.w.beginRecord(ACT_SEND);
+  out.w.u32(linkId);
+  out.w.u32(0);
+  return at;
+}
+
+export function endSend(out: Out, at: usize): void {
+  const w = out.w;
+  const lenAt = at + RECORD_HEADER + 4;
+  if (!w.failed) store<u32>(lenAt, <u32>(w.pos - lenAt - 4));
+  w.endRecord(at);
+  out.actions++;
+}
+
+export function dropLinks(out: Out, c: u64, k: u64, disconnect: bool): void {
+  const at = out.w.beginRecord(ACT_DROP_LINKS);
+  out.w.fid(c, k);
+  out.w.u8(disconnect ? 1 : 0);
+  out.w.endRecord(at);
+  out.actions++;
+}
+
+export function awaitDelivery(out: Out, id: u32, timeoutMs: u32): void {
+  const at = out.w.beginRecord(ACT_AWAIT_DELIVERY);
+  out.w.u32(id);
+  out.w.u32(timeoutMs);
+  out.w.endRecord(at);
+  out.actions++;
+}
+
+export function notesRecord(out: Out, cs: Array<u64>, ks: Array<u64>, states: Array<u32>): void {
+  const w = out.w;
+  const at = w.beginRecord(ACT_NOTES);
+  w.u32(<u32>cs.length);
+  for (let i = 0; i < cs.length; i++) { w.fid(cs[i], ks[i]); w.u32(states[i]); }
+  w.endRecord(at);
+  out.actions++;
+}
+
+export function timerAt(out: Out, dueMs: u64): void {
+  const at = out.w.beginRecord(ACT_TIMER);
+  out.w.u64(dueMs);
+  out.w.endRecord(at);
+  out.actions++;
 }

@@ -1,19 +1,22 @@
-// HealthReported: the Consul service-watch rule of hax-reference.md §5.2(a).
-// Per entry the running status starts OK; checks are walked in order; a
-// non-passing check turns it OFFLINE for the rest of the entry; every check
-// with a non-empty ServiceID yields HAState(fid, running status), where fid is
-// 0x7200000000000001:<decimal ServiceID> (or the ServiceID itself if it is a
-// fid text). OK → M0_NC_ONLINE, OFFLINE → M0_NC_TRANSIENT.
+// HealthReported: Consul's service watch (POST /). With a conf tree loaded
+// the rule is hax-reference.md §7 on the live model, never trusting the
+// payload by itself:
+//   1. merge the payload's checks into the model unless the payload is older
+//      than the model's health view (X-Consul-Index compared, no re-read);
+//   2. for each process in the payload derive its current health (§5.2b);
+//   3. act only on OFFLINE/FAILED, only for a process of this node (or, on
+//      the RC node, of a node whose serfHealth is not passing), never for hax
+//      itself or an mkfs run, and only when processes/<fid> is not already
+//      STOPPED (idempotent: a replayed payload does nothing);
+//   4. acting = processes/<fid> STOPPED + BQ PROCESS-STATE-UPDATE + expansion
+//      KV states in one txn, and OFFLINE (TRANSIENT) broadcast to every link.
+// Reason codes: HEALTH_ACTED, HEALTH_NO_CHANGE (+ "stale payload" in the text).
 //
-// Idempotency: the last broadcast state per fid is kept; only notes whose
-// state changed are broadcast, as NVEC SET (id_of_get 0, ignore_same_state 1)
-// in chunks of ≤ 1024 notes, one Broadcast action per chunk.
-//
-// Reason codes:
+// Without a conf tree (the walking skeleton) the §5.2(a) payload rule below
+// applies: OK/OFFLINE per entry, only changed notes broadcast.
 //   BROADCAST_SENT       n changed notes in m messages
 //   BROADCAST_UNCHANGED  nothing changed (a replayed or coalesced payload): no action
-//   BROADCAST_PARTIAL    the output region filled up; the rest is not remembered,
-//                        so the next delivery of the payload broadcasts it
+//   BROADCAST_PARTIAL    the output region filled up; the rest goes out next time
 import { Reader } from '../codec/reader';
 import { Fid, formatFid, parseFidText, PROCESS_CONTAINER } from '../codec/fid';
 import { CodecError, describe } from '../codec/errors';
@@ -22,8 +25,11 @@ import { Out } from '../actions';
 import { HealthReported } from '../events';
 import { HEALTH_PASSING } from '../abi';
 import { state } from './state';
+import { O_PROCESS, K_HAX, T_M0MKFS, E_STOPPED, EVENT_NAMES, TYPE_NAMES } from './model';
+import { currentHealth, hostOf, H_OFFLINE, H_FAILED } from './derive';
+import { Plan, expand, emitBroadcast } from './expand';
+import { Commit, commit, saturated, processValue, processUpdatePayload } from './commit';
 
-export const NOTES_PER_MESSAGE: i32 = 1024;
 
 /** Decimal ServiceID → process fid; else a fid text; else null. */
 export function serviceFid(id: string): Fid | null {
@@ -43,6 +49,9 @@ export function serviceFid(id: string): Fid | null {
 
 export function onHealthReported(r: Reader, out: Out): void {
   const e = HealthReported.read(r);
+  let consulIndex: u64 = 0;
+  if (r.remaining >= 8) consulIndex = r.u64('consulIndex');
+  if (state.model.loaded) { onHealthWithModel(e, consulIndex, out); return; }
   // Changed notes, in payload order. `seen` overlays lastState for this payload.
   const cs = new Array<u64>();
   const ks = new Array<u64>();
@@ -83,7 +92,7 @@ export function onHealthReported(r: Reader, out: Out): void {
   let messages = 0;
   const err = new CodecError();
   while (sent < n) {
-    const chunk = min(NOTES_PER_MESSAGE, n - sent);
+    const chunk = min(1024, n - sent);
     if (out.room < Out.broadcastSize(NVEC_MSG_WIRE, chunk)) break;
     const at = out.beginBroadcast();
     encodeNvecSet(out.w, cs, ks, sts, sent, chunk, 0, err);
@@ -105,4 +114,69 @@ export function onHealthReported(r: Reader, out: Out): void {
   }
   out.reason('BROADCAST_SENT', n.toString() + ' changed note(s) of ' + states.toString() + ' broadcast in ' +
     messages.toString() + ' NVEC SET message(s): ' + summary + skipNote);
+}
+
+function onHealthWithModel(e: HealthReported, consulIndex: u64, out: Out): void {
+  const m = state.model;
+  const stale = consulIndex != 0 && consulIndex < m.healthIndex;
+  const procs = new Array<i32>();
+  for (let i = 0; i < e.entries.length; i++) {
+    const checks = e.entries[i];
+    let serf: u8 = HEALTH_PASSING;
+    let serfSeen = false;
+    for (let j = 0; j < checks.length; j++) {
+      const c = checks[j];
+      if (c.serviceId.length == 0) { if (!serfSeen) { serf = c.status; serfSeen = true; } continue; }
+      const f = serviceFid(c.serviceId);
+      if (f === null) continue;
+      const p = m.find(f.c, f.k);
+      if (p < 0 || m.get(p).type != O_PROCESS) continue;
+      procs.push(p);
+      if (stale) continue;
+      m.get(p).check = c.status;
+      const n = m.nodeOf(p);
+      if (n >= 0 && serfSeen) m.nodeHealth.set(hostOf(m.get(n).name), serf);
+    }
+  }
+  if (!stale && consulIndex > m.healthIndex) m.healthIndex = consulIndex;
+  const plan = new Plan();
+  let acted = '';
+  let txns = 0;
+  const myHost = hostOf(state.node);
+  for (let x = 0; x < procs.length; x++) {
+    const p = procs[x];
+    const o = m.get(p);
+    const h = currentHealth(m, p, state.node);
+    if (h != H_OFFLINE && h != H_FAILED) continue;
+    if (state.isHax(o.c, o.k) || o.kind == K_HAX || o.ptype == T_M0MKFS) continue;
+    const n = m.nodeOf(p);
+    const host = n >= 0 ? hostOf(m.get(n).name) : '';
+    const local = host == myHost;
+    const deadNode = !m.nodeHealth.has(host) || m.nodeHealth.get(host) != HEALTH_PASSING;
+    if (!local && !(state.isRc && deadNode)) continue;
+    if (o.event == E_STOPPED) continue;
+    if (saturated()) break;
+    const fid = o.fid;
+    const type = o.ptype < 5 ? TYPE_NAMES[o.ptype] : TYPE_NAMES[3];
+    const one = new Plan();
+    one.ops.set('processes/' + fid, processValue(EVENT_NAMES[E_STOPPED], type));
+    one.ops.publish('PROCESS-STATE-UPDATE', processUpdatePayload(fid, EVENT_NAMES[E_STOPPED], type));
+    o.event = E_STOPPED;
+    expand(one, p, h, true, true, false);
+    for (let i = 0; i < one.size; i++) plan.note(one.cs[i], one.ks[i], one.sts[i]);
+    const c = new Commit();
+    c.ack = false; c.what = 'processes/' + fid;
+    c.procC.push(o.c); c.procK.push(o.k);
+    if (h == H_FAILED) { c.dropC = o.c; c.dropK = o.k; }
+    txns += commit(out, one, c);
+    acted += (acted.length ? ', ' : '') + fid + (local ? '' : ' (node ' + host + ' dead, this node is RC)');
+  }
+  const staleNote = stale ? ' (payload index ' + consulIndex.toString() + ' older than the model\'s ' + m.healthIndex.toString() + ': the model\'s health was used)' : '';
+  if (plan.size == 0) {
+    out.reason('HEALTH_NO_CHANGE', e.entries.length.toString() + ' entr(ies), ' + procs.length.toString() +
+      ' process(es) of the conf tree: none newly OFFLINE/FAILED on this node' + staleNote);
+    return;
+  }
+  emitBroadcast(out, plan, 0, [], [], false);
+  out.reason('HEALTH_ACTED', acted + ' went OFFLINE: processes/<fid> STOPPED in ' + txns.toString() + ' txn(s), broadcast ' + plan.summary() + staleNote);
 }

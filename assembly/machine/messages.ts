@@ -1,37 +1,53 @@
-// MessageReceived: one row per m0_ha_msg type. Only EVENT_PROCESS has a rule
-// so far (record processes/<fid> in Consul, acknowledge once durable); every
-// other type is acknowledged at once with a reason naming it. Deeper rules
-// (NVEC GET answers, FVEC stub reply, STOB_IOQ → EQ) replace rows here.
+// MessageReceived: one row per m0_ha_msg type (hax-reference.md §4), special
+// cases in the row functions. Every message is acknowledged: at once when it
+// has no Consul effect, after its txn when it has one.
+//
+//   type             rule
+//   STOB_IOQ         the sdev's drive → FAILED (sdev KV `failed`), EQ-less: BQ STOB_IOQ_ERROR, broadcast; ack after txn
+//   NVEC GET / SET   nvec.ts
+//   FAILURE_VEC_REQ  nvec.ts (the pool's devices)
+//   EVENT_PROCESS    process-event.ts
+//   EVENT_SERVICE    recorded on the service (last event), zero-fid events counted; ack
+//   EVENT_RPC        counted per state, recorded; ack
+//   FAILURE_VEC_REP, KEEPALIVE_REQ/REP, BE_IO_ERR, SNS_ERR, INVALID   logged, counted; ack (never a crash)
 //
 // Reason codes:
-//   EVENT_PROCESS_WRITING   ConsulPut processes/<fid>; the ack waits for the write
-//   EVENT_PROCESS_BUSY      too many writes pending; no action, Motr re-sends after reconnect
-//   MESSAGE_ACKNOWLEDGED    a type without a rule yet: acknowledged at once
-//   MESSAGE_UNDECODABLE     bad bytes: acknowledged so Motr does not resend garbage forever
+//   MESSAGE_UNDECODABLE      bad bytes: acknowledged so Motr does not resend garbage forever
+//   MESSAGE_COUNTED          a notification hax only records (service, RPC, keepalive, BE/SNS errors)
+//   STOB_IOQ_DRIVE_FAILED    drive FAILED, recorded and published
+//   STOB_IOQ_UNKNOWN_SDEV    the sdev is 0:0 or not in the conf tree: counted, acknowledged
+//   MESSAGE_ACKNOWLEDGED, EVENT_PROCESS_WRITING   (no conf tree loaded yet: the walking skeleton's rules)
 import { Reader } from '../codec/reader';
 import { Value } from '../codec/value';
 import { describe } from '../codec/errors';
+import { parseFidText, Fid } from '../codec/fid';
 import { decodeHaMsg, MSG_TYPE_NAMES } from '../codec/ha-msg';
 import { Out } from '../actions';
 import { MessageReceived } from '../events';
+import { O_SDEV, O_DRIVE } from './model';
+import { H_FAILED } from './derive';
+import { Plan, expand, emitBroadcast } from './expand';
+import { Commit, commit, saturated } from './commit';
+import { onEventProcess } from './process-event';
+import { onNvecGet, onNvecSet, onFailureVecReq } from './nvec';
 import { state, PendingAck, PENDING_MAX } from './state';
 
 export type MessageRule = (e: MessageReceived, m: Value, out: Out) => void;
 
 /** Indexed by hed_type. */
 export const MESSAGE_RULES: Array<MessageRule> = [
-  ackNow, /* 0 INVALID */
-  ackNow, /* 1 STOB_IOQ */
-  ackNow, /* 2 NVEC */
-  ackNow, /* 3 FAILURE_VEC_REQ */
-  ackNow, /* 4 FAILURE_VEC_REP */
-  ackNow, /* 5 KEEPALIVE_REQ */
-  ackNow, /* 6 KEEPALIVE_REP */
-  recordProcessEvent, /* 7 EVENT_PROCESS */
-  ackNow, /* 8 EVENT_SERVICE */
-  ackNow, /* 9 EVENT_RPC */
-  ackNow, /* 10 BE_IO_ERR */
-  ackNow, /* 11 SNS_ERR */
+  countOnly, /* 0 INVALID */
+  stobIoq, /* 1 STOB_IOQ */
+  nvec, /* 2 NVEC */
+  failureVecReq, /* 3 FAILURE_VEC_REQ */
+  countOnly, /* 4 FAILURE_VEC_REP */
+  countOnly, /* 5 KEEPALIVE_REQ */
+  countOnly, /* 6 KEEPALIVE_REP */
+  processEvent, /* 7 EVENT_PROCESS */
+  serviceEvent, /* 8 EVENT_SERVICE */
+  rpcEvent, /* 9 EVENT_RPC */
+  countOnly, /* 10 BE_IO_ERR */
+  countOnly, /* 11 SNS_ERR */
 ];
 
 export function onMessageReceived(r: Reader, out: Out): void {
@@ -39,6 +55,7 @@ export function onMessageReceived(r: Reader, out: Out): void {
   const mr = new Reader().reset(e.msg.ptr, e.msg.len);
   const m = decodeHaMsg(mr);
   if (mr.failed) {
+    state.count('undecodable');
     out.acknowledge(e.linkId, e.tag);
     out.reason('MESSAGE_UNDECODABLE', 'link ' + e.linkId.toString() + ' tag ' + e.tag.toString() + ': ' +
       describe(mr.err) + '; acknowledged so Motr does not resend it forever');
@@ -46,18 +63,113 @@ export function onMessageReceived(r: Reader, out: Out): void {
   }
   const typeName = (m.get('type') as Value).str;
   for (let t = 0; t < MSG_TYPE_NAMES.length; t++) {
-    if (MSG_TYPE_NAMES[t] == typeName) { MESSAGE_RULES[t](e, m, out); return; }
+    if (MSG_TYPE_NAMES[t] == typeName) {
+      if (!state.model.loaded && t != 7) { ackNow(e, m, out); return; }
+      MESSAGE_RULES[t](e, m, out);
+      return;
+    }
   }
   abort('decoded message has no type row');
 }
 
-function ackNow(e: MessageReceived, m: Value, out: Out): void {
-  out.acknowledge(e.linkId, e.tag);
-  out.reason('MESSAGE_ACKNOWLEDGED', 'M0_HA_MSG_' + (m.get('type') as Value).str + ' from ' +
-    (m.get('fid') as Value).str + ' on link ' + e.linkId.toString() + ' tag ' + e.tag.toString() +
-    ': no rule for this type yet; acknowledged');
+function describeMsg(e: MessageReceived, m: Value): string {
+  return 'M0_HA_MSG_' + (m.get('type') as Value).str + ' from ' + (m.get('fid') as Value).str + ' on link ' +
+    e.linkId.toString() + ' tag ' + e.tag.toString();
 }
 
+function ackNow(e: MessageReceived, m: Value, out: Out): void {
+  out.acknowledge(e.linkId, e.tag);
+  out.reason('MESSAGE_ACKNOWLEDGED', describeMsg(e, m) + ': no conf tree loaded yet, no rule applies; acknowledged');
+}
+
+function countOnly(e: MessageReceived, m: Value, out: Out): void {
+  const t = (m.get('type') as Value).str;
+  state.count(t);
+  out.acknowledge(e.linkId, e.tag);
+  out.reason('MESSAGE_COUNTED', describeMsg(e, m) + ': recorded and counted (' + state.counters.get(t).toString() + ' so far); acknowledged');
+}
+
+function serviceEvent(e: MessageReceived, m: Value, out: Out): void {
+  const body = m.get('body') as Value;
+  const ev = (body.get('chs_event') as Value).str;
+  const f = new Fid();
+  parseFidText((m.get('fid') as Value).str, f);
+  state.count('EVENT_SERVICE');
+  let where = '';
+  if ((f.c | f.k) == 0) { state.count('EVENT_SERVICE zero fid'); where = 'an internal service (fid 0:0)'; }
+  else {
+    const i = state.model.find(f.c, f.k);
+    if (i >= 0) { state.model.get(i).lastServiceEvent = ev; where = 'service ' + f.toString(); }
+    else { state.count('EVENT_SERVICE unknown fid'); where = f.toString() + ' (not in the conf tree)'; }
+  }
+  state.count(ev);
+  out.acknowledge(e.linkId, e.tag);
+  out.reason('MESSAGE_COUNTED', describeMsg(e, m) + ': ' + ev + ' of ' + where + ' (' +
+    (body.get('chs_type') as Value).str + ') recorded; no broadcast (m0d sends STOPPING without STOPPED); acknowledged');
+}
+
+function rpcEvent(e: MessageReceived, m: Value, out: Out): void {
+  const body = m.get('body') as Value;
+  const st = (body.get('hmr_state') as Value).str;
+  state.count('EVENT_RPC');
+  state.count('EVENT_RPC ' + st);
+  out.acknowledge(e.linkId, e.tag);
+  out.reason('MESSAGE_COUNTED', describeMsg(e, m) + ': RPC to ' + (m.get('fid') as Value).str + ' ' + st + ' after ' +
+    (body.get('hmr_attempts') as Value).num.toString() + ' attempt(s) recorded; acknowledged');
+}
+
+function nvec(e: MessageReceived, m: Value, out: Out): void {
+  const t = ((m.get('body') as Value).get('hmnv_type') as Value).str;
+  if (t == 'M0_HA_NVEC_GET') onNvecGet(e, out);
+  else onNvecSet(e, out);
+}
+
+function failureVecReq(e: MessageReceived, m: Value, out: Out): void { onFailureVecReq(e, out); }
+
+function processEvent(e: MessageReceived, m: Value, out: Out): void {
+  if (!state.model.loaded) recordProcessEvent(e, m, out);
+  else onEventProcess(e, m, out);
+}
+
+function stobIoq(e: MessageReceived, m: Value, out: Out): void {
+  const body = m.get('body') as Value;
+  const sdevText = (body.get('sie_conf_sdev') as Value).str;
+  const f = new Fid();
+  parseFidText(sdevText, f);
+  state.count('STOB_IOQ');
+  const md = state.model;
+  const i = (f.c | f.k) == 0 ? -1 : md.find(f.c, f.k);
+  if (i < 0 || saturated()) {
+    out.acknowledge(e.linkId, e.tag);
+    out.reason('STOB_IOQ_UNKNOWN_SDEV', describeMsg(e, m) + ': sdev ' + sdevText + (i < 0 ? ' is 0:0 or not in the conf tree' : ' (writes at the limit)') + '; counted, acknowledged');
+    return;
+  }
+  const o = md.get(i);
+  const drive = o.type == O_SDEV ? o.ref : (o.type == O_DRIVE ? i : -1);
+  const plan = new Plan();
+  if (drive >= 0) expand(plan, drive, H_FAILED, true, true, false);
+  const sd = o.type == O_SDEV ? o : null;
+  if (sd !== null) plan.note(sd.c, sd.k, 2);
+  const stob = body.get('sie_stob_id') as Value;
+  const payload = '{"fid": "' + (m.get('fid') as Value).str + '", "conf_sdev": "' + sdevText + '", "stob_id": {"domain_fid": "' +
+    (stob.get('si_domain_fid') as Value).str + '", "fid": "' + (stob.get('si_fid') as Value).str + '"}, "fd": ' + num(body, 'sie_fd') +
+    ', "opcode": "' + (body.get('sie_opcode') as Value).str + '", "rc": ' + num(body, 'sie_rc') + ', "offset": ' + num(body, 'sie_offset') +
+    ', "size": ' + num(body, 'sie_size') + ', "bshift": ' + num(body, 'sie_bshift') + '}';
+  plan.ops.publish('STOB_IOQ_ERROR', payload);
+  emitBroadcast(out, plan, 0, [], [], false);
+  const c = new Commit();
+  c.linkId = e.linkId; c.tag = e.tag; c.what = 'STOB_IOQ ' + sdevText;
+  commit(out, plan, c);
+  out.reason('STOB_IOQ_DRIVE_FAILED', describeMsg(e, m) + ': I/O error on sdev ' + sdevText + ' (rc ' + num(body, 'sie_rc') + '): ' +
+    plan.summary() + ' broadcast; sdev KV failed and BQ STOB_IOQ_ERROR in one txn, acknowledged once durable');
+}
+
+function num(body: Value, key: string): string {
+  const v = body.get(key) as Value;
+  return (v.neg ? '-' : '') + v.num.toString();
+}
+
+/** The walking skeleton's rule, used until a conf tree is loaded. */
 function recordProcessEvent(e: MessageReceived, m: Value, out: Out): void {
   const body = m.get('body') as Value;
   const fid = (m.get('fid') as Value).str;
@@ -70,7 +182,6 @@ function recordProcessEvent(e: MessageReceived, m: Value, out: Out): void {
   }
   const opId = state.takeOpId();
   const key = 'processes/' + fid;
-  // Python json.dumps spacing, as hare's hax wrote it.
   const value = '{"state": "' + event + '", "type": "' + type + '"}';
   state.pending.set(opId, new PendingAck(e.linkId, e.tag, key));
   out.consulPut(opId, key, value);
@@ -78,3 +189,4 @@ function recordProcessEvent(e: MessageReceived, m: Value, out: Out): void {
     (body.get('chp_pid') as Value).num.toString() + '): writing ' + key + ' as op ' + opId.toString() +
     '; tag ' + e.tag.toString() + ' on link ' + e.linkId.toString() + ' is acknowledged once the write is durable');
 }
+

@@ -1,29 +1,63 @@
 // What the core knows between inputs. Rebuildable: after a trap the host
-// re-feeds the last view; health memory and pending writes are lost (a
-// replayed health payload then broadcasts once more; a lost pending write is
-// never acknowledged, so Motr re-sends the message after reconnecting).
+// re-feeds the last view, identity, conf tree, process states and health;
+// pending writes are lost (a lost pending write is never acknowledged, so
+// Motr re-sends the message after reconnecting) and so is the broadcast
+// memory (a replayed health payload then broadcasts once more).
 import { Endpoint } from '../events';
+import { Model } from './model';
 
 export const PENDING_MAX: i32 = 65536;
 
 export class PendingAck {
   constructor(public linkId: u32, public tag: u64, public key: string) {}
+  /** Process whose links are disconnected once the write is durable (FAILED broadcast). */
+  dropC: u64 = 0;
+  dropK: u64 = 0;
+  /** Fids whose KV state (objC/objK) or processes/<fid> (procC/procK) this txn writes. */
+  objC: Array<u64> = [];
+  objK: Array<u64> = [];
+  procC: Array<u64> = [];
+  procK: Array<u64> = [];
+  noAck: bool = false;
+}
+
+export class DelayedReply {
+  constructor(public reqId: u32, public dueMs: u64, public who: string, public why: string) {}
 }
 
 export class CoreState {
   confds: Array<Endpoint> = [];
   rm: Endpoint | null = null;
   viewSeen: bool = false;
+  isRc: bool = false;
   nextOpId: u32 = 1;
   pending: Map<u32, PendingAck> = new Map();
-  /** Last broadcast note state per fid text. */
+  /** Last broadcast note state per fid text (health rule idempotency). */
   lastState: Map<string, u32> = new Map();
+  model: Model = new Model();
+  node: string = '';
+  haxC: u64 = 0;
+  haxK: u64 = 0;
+  stopping: bool = false;
+  nextBroadcastId: u32 = 1;
+  delayed: Array<DelayedReply> = [];
+  /** Counters shown by the status dump: message types without a rule, errors. */
+  counters: Map<string, u32> = new Map();
 
   takeOpId(): u32 {
     const id = this.nextOpId;
     this.nextOpId = this.nextOpId == 0xffffffff ? 1 : this.nextOpId + 1;
     return id;
   }
+  takeBroadcastId(): u32 {
+    const id = this.nextBroadcastId;
+    this.nextBroadcastId = this.nextBroadcastId == 0xffffffff ? 1 : this.nextBroadcastId + 1;
+    return id;
+  }
+  count(name: string): void {
+    this.counters.set(name, (this.counters.has(name) ? this.counters.get(name) : 0) + 1);
+  }
+  isHax(c: u64, k: u64): bool { return c == this.haxC && k == this.haxK && (c | k) != 0; }
 }
 
 export const state = new CoreState();

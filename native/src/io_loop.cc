@@ -1,6 +1,9 @@
 #include "io_loop.h"
 
 #include <sys/epoll.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -119,6 +122,11 @@ void IoLoop::on_accept(size_t index) {
                                                 " (not accepting for " + std::to_string(kAcceptPause.count()) + " ms)");
             return;
         }
+        // Stop-and-wait sends small frames and waits for the answer: with
+        // Nagle's algorithm a frame can sit behind the peer's delayed ACK
+        // for ~40 ms. Unix sockets reject the option; that is fine.
+        int one = 1;
+        (void)::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         uint64_t id = next_conn_id_++;
         auto conn = std::make_unique<Connection>(id, UniqueFd(fd), remote);
         epoll_event ev{};

@@ -1,8 +1,13 @@
-// A cluster description: nodes, their Motr processes and each process's
-// services, with the fid keys hare's cfgen would allocate. hax writes it into
-// Consul in the original hax's layout (bootstrap/seed.ts).
+// A cluster description: nodes, their Motr processes with services and
+// drives, and pools. `hax bootstrap` reads it from a YAML or JSON file
+// (docs/examples/cluster.yaml) and writes it into Consul in hare's layout
+// (bootstrap/layout.ts). Keys not given are allocated as hare's cfgen does:
+// one counter per object type, in file order.
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { ConfigError } from '../errors.ts';
 
-export type ProcessKind = 'hax' | 'confd' | 'ios';
+export type ProcessKind = 'hax' | 'confd' | 'ios' | 'client';
 
 export interface ClusterProcess {
   kind: ProcessKind;
@@ -13,6 +18,8 @@ export interface ClusterProcess {
   port: number;
   /** Service type → key of the service fid 0x7300000000000001:<fidk>. */
   services: Record<string, number>;
+  /** Block devices of an ioservice (each one sdev + one drive). */
+  drives?: string[];
 }
 
 export interface ClusterNode {
@@ -21,6 +28,72 @@ export interface ClusterNode {
   processes: ClusterProcess[];
 }
 
-export interface Cluster { nodes: ClusterNode[] }
+export interface ClusterPool { name: string; /** drive paths as node:path, or omitted for every drive */ drives?: string[] }
+
+export interface Cluster { nodes: ClusterNode[]; pools?: ClusterPool[]; clientTypes?: string[] }
 
 export const processEndpoint = (p: ClusterProcess) => `${p.address}@${p.port}`;
+
+const DEFAULT_SERVICES: Record<ProcessKind, string[]> = { hax: ['ha', 'rms'], confd: ['confd', 'rms'], ios: ['ios', 'rms'], client: ['m0_client_other'] };
+const DEFAULT_PORTS: Record<ProcessKind, number> = { hax: 22001, confd: 22002, ios: 21001, client: 23001 };
+
+interface RawProcess { kind?: unknown; fidk?: unknown; address?: unknown; port?: unknown; services?: unknown; drives?: unknown }
+
+/** Validates a parsed description and fills in keys, addresses, ports and services. */
+export function normaliseCluster(raw: unknown, where = 'cluster'): Cluster {
+  const bad = (msg: string) => new ConfigError('HAX_ERR_BAD_CLUSTER', `${where}: ${msg}`);
+  if (!raw || typeof raw !== 'object' || !Array.isArray((raw as { nodes?: unknown }).nodes)) throw bad('expected an object with a "nodes" list');
+  const r = raw as { nodes: unknown[]; pools?: unknown; clientTypes?: unknown };
+  let nextProcess = 1;
+  let nextService = 1;
+  const used = new Set<number>();
+  for (const n of r.nodes) for (const p of ((n as { processes?: RawProcess[] }).processes ?? [])) if (typeof p.fidk === 'number') used.add(p.fidk);
+  const nodes: ClusterNode[] = r.nodes.map((n, i) => {
+    const node = n as { name?: unknown; address?: unknown; processes?: unknown };
+    if (typeof node.name !== 'string' || !node.name) throw bad(`nodes[${i}].name must be a non-empty string`);
+    if (!Array.isArray(node.processes)) throw bad(`nodes[${i}].processes must be a list`);
+    const portCount = new Map<ProcessKind, number>();
+    const processes = (node.processes as RawProcess[]).map((p, j) => {
+      const kind = p.kind as ProcessKind;
+      if (!['hax', 'confd', 'ios', 'client'].includes(kind)) throw bad(`nodes[${i}].processes[${j}].kind must be hax, confd, ios or client`);
+      let fidk = typeof p.fidk === 'number' ? p.fidk : 0;
+      if (!fidk) { while (used.has(nextProcess)) nextProcess++; fidk = nextProcess; used.add(fidk); }
+      const k = portCount.get(kind) ?? 0;
+      portCount.set(kind, k + 1);
+      let services: Record<string, number>;
+      if (p.services && typeof p.services === 'object' && !Array.isArray(p.services)) services = p.services as Record<string, number>;
+      else {
+        const types = Array.isArray(p.services) ? (p.services as string[]) : DEFAULT_SERVICES[kind];
+        services = Object.fromEntries(types.map((t) => [t, nextService++]));
+      }
+      for (const v of Object.values(services)) if (v >= nextService) nextService = v + 1;
+      const drives = Array.isArray(p.drives) ? p.drives.map(String) : undefined;
+      if (drives && kind !== 'ios') throw bad(`nodes[${i}].processes[${j}]: only an ios has drives`);
+      return {
+        kind, fidk, services, drives,
+        address: typeof p.address === 'string' ? p.address : (typeof node.address === 'string' ? node.address : 'inet:tcp:127.0.0.1'),
+        port: typeof p.port === 'number' ? p.port : DEFAULT_PORTS[kind] + k,
+      } satisfies ClusterProcess;
+    });
+    return { name: node.name, processes };
+  });
+  const pools = Array.isArray(r.pools) ? (r.pools as { name?: unknown; drives?: unknown }[]).map((p, i) => {
+    if (typeof p.name !== 'string') throw bad(`pools[${i}].name must be a string`);
+    return { name: p.name, drives: Array.isArray(p.drives) ? p.drives.map(String) : undefined };
+  }) : undefined;
+  const clientTypes = Array.isArray(r.clientTypes) ? r.clientTypes.map(String) : undefined;
+  return { nodes, ...(pools ? { pools } : {}), ...(clientTypes ? { clientTypes } : {}) };
+}
+
+/** Reads a cluster file (.yaml, .yml or .json). */
+export function readClusterFile(path: string): Cluster {
+  let text: string;
+  try { text = readFileSync(path, 'utf8'); } catch (error) {
+    throw new ConfigError('HAX_ERR_BAD_CLUSTER', `cluster file ${path} cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  let raw: unknown;
+  try { raw = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text); } catch (error) {
+    throw new ConfigError('HAX_ERR_BAD_CLUSTER', `cluster file ${path} is not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(error as Error).message.split('\n')[0]}`);
+  }
+  return normaliseCluster(raw, path);
+}

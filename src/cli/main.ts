@@ -7,6 +7,7 @@ import { simCommand } from './sim.ts';
 import { consulConfigCommand } from './consul-config.ts';
 import { statusCommand } from './status.ts';
 import { codecCommand } from './codec.ts';
+import { bootstrapCommand } from './bootstrap.ts';
 
 const HELP = `Usage: hax <command> [options]
 
@@ -17,12 +18,13 @@ Commands:
   consul-config  print the Consul agent watch configuration for this node
   status   print the cluster as the local hax sees it
   codec    decode or encode Motr HA wire bytes (hex/binary <-> JSON)
+  bootstrap  write a cluster description into Consul in hare's layout
   help     this text
 
 'hax <command> --help' describes a command's options.
 `;
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = { run: runCommand, demo: demoCommand, 'consul-config': consulConfigCommand, status: statusCommand, sim: simCommand, codec: codecCommand };
+const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = { run: runCommand, demo: demoCommand, 'consul-config': consulConfigCommand, status: statusCommand, sim: simCommand, codec: codecCommand, bootstrap: bootstrapCommand };
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;

@@ -24,4 +24,15 @@ export class CatalogEndpoint {
     });
     return { services: res.body ?? [], index: res.index };
   }
+
+  /** PUT /v1/catalog/register: a catalog-only node (no agent) with its service and checks. */
+  async register(reg: CatalogRegistration): Promise<void> {
+    await this.#t.request('/v1/catalog/register', { method: 'PUT', body: JSON.stringify(reg) });
+  }
+}
+
+export interface CatalogRegistration {
+  Node: string; Address: string;
+  Service?: { ID: string; Service: string; Address?: string; Port?: number; Meta?: Record<string, string> };
+  Checks?: { CheckID: string; Name: string; Status: string; ServiceID?: string }[];
 }

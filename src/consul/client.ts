@@ -3,6 +3,8 @@ import { AgentEndpoint } from './agent.ts';
 import { CatalogEndpoint } from './catalog.ts';
 import { KvEndpoint } from './kv.ts';
 import { SessionEndpoint } from './session.ts';
+import { TxnEndpoint } from './txn.ts';
+import { HealthEndpoint } from './health.ts';
 import { ConsulTransport, type RequestObserver } from './transport.ts';
 
 export class ConsulClient {
@@ -11,6 +13,8 @@ export class ConsulClient {
   readonly catalog: CatalogEndpoint;
   readonly agent: AgentEndpoint;
   readonly session: SessionEndpoint;
+  readonly txn: TxnEndpoint;
+  readonly health: HealthEndpoint;
   constructor(url: string, options: { observe?: RequestObserver } = {}) {
     const transport = new ConsulTransport(url, options.observe);
     this.url = transport.baseUrl;
@@ -18,5 +22,7 @@ export class ConsulClient {
     this.catalog = new CatalogEndpoint(transport);
     this.agent = new AgentEndpoint(transport);
     this.session = new SessionEndpoint(transport);
+    this.txn = new TxnEndpoint(transport);
+    this.health = new HealthEndpoint(transport);
   }
 }

@@ -21,6 +21,11 @@ export class KvEndpoint {
     return res.body === true;
   }
 
+  /** DELETE a key (recurse: every key under the prefix). */
+  async delete(key: string, options: { recurse?: boolean } = {}): Promise<void> {
+    await this.#t.request(keyPath(key), { method: 'DELETE', query: { recurse: options.recurse } });
+  }
+
   /** One key, decoded to text; undefined when the key is missing. */
   async get(key: string): Promise<{ value: string; entry: KvEntry; index?: number } | undefined> {
     const res = await this.#t.request<KvEntry[]>(keyPath(key), { accept: [404] });

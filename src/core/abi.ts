@@ -8,6 +8,16 @@ export const EV_ENTRYPOINT_REQUESTED = 2;
 export const EV_MESSAGE_RECEIVED = 3;
 export const EV_CONSUL_REPLIED = 4;
 export const EV_HEALTH_REPORTED = 5;
+export const EV_IDENTITY_SET = 6;
+export const EV_CONF_LOADED = 7;
+export const EV_PROCESSES_LOADED = 8;
+export const EV_HEALTH_VIEWED = 9;
+export const EV_TIMER_FIRED = 10;
+export const EV_BQ_MESSAGE = 11;
+export const EV_STATES_QUERIED = 12;
+export const EV_DUMP_REQUESTED = 13;
+export const EV_PROCESS_KEY = 14;
+export const CONF_POOL_MEMBER = 9;
 
 export const HEALTH_STATUS_CODES = { passing: 0, warning: 1, critical: 2, maintenance: 3 } as const;
 
@@ -16,6 +26,14 @@ export const ACT_REPLY_ENTRYPOINT = 0x101;
 export const ACT_CONSUL_PUT = 0x102;
 export const ACT_ACKNOWLEDGE = 0x103;
 export const ACT_BROADCAST = 0x104;
+export const ACT_CONSUL_TXN = 0x105;
+export const ACT_BROADCAST_TO = 0x106;
+export const ACT_SEND = 0x107;
+export const ACT_DROP_LINKS = 0x108;
+export const ACT_AWAIT_DELIVERY = 0x109;
+export const ACT_NOTES = 0x10a;
+export const ACT_DUMP = 0x10b;
+export const ACT_TIMER = 0x10c;
 export const OUT_CODEC_ERROR = 0x1f0;
 export const OUT_CODEC_RESULT = 0x1f1;
 

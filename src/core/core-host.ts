@@ -13,26 +13,41 @@ import type { Fid } from '../fid.ts';
 import {
   EV_VIEW_UPDATED, EV_ENTRYPOINT_REQUESTED, EV_MESSAGE_RECEIVED, EV_CONSUL_REPLIED, EV_HEALTH_REPORTED,
   HEALTH_STATUS_CODES, OUT_REASON, ACT_REPLY_ENTRYPOINT, ACT_CONSUL_PUT, ACT_ACKNOWLEDGE, ACT_BROADCAST,
-  STATE_NAMES,
+  STATE_NAMES, EV_IDENTITY_SET, EV_CONF_LOADED, EV_PROCESSES_LOADED, EV_HEALTH_VIEWED, EV_TIMER_FIRED, EV_BQ_MESSAGE,
+  EV_STATES_QUERIED, EV_DUMP_REQUESTED, EV_PROCESS_KEY, ACT_CONSUL_TXN, ACT_BROADCAST_TO, ACT_SEND, ACT_DROP_LINKS,
+  ACT_AWAIT_DELIVERY, ACT_NOTES, ACT_DUMP, ACT_TIMER,
 } from './abi.ts';
+import type { ConfRow, ProcessRow, HealthRow, DumpRow } from './records.ts';
 import { RecordReader, RecordWriter } from './records.ts';
 import { compileCore, instantiateCore, writeInput, readOutput, type CoreExports } from './wasm.ts';
 import { formatFid } from './codec.ts';
 
 export type HealthStatus = 'passing' | 'warning' | 'critical' | 'maintenance';
+const ZERO: Fid = { container: 0n, key: 0n };
 export interface Reason { code: string; text: string }
 export type CoreAction =
   | { kind: 'reply-entrypoint'; reqId: number; rc: number; quorum: number; confds: { fid: Fid; endpoint: string }[]; rmFid: Fid; rmEndpoint: string }
   | { kind: 'consul-put'; opId: number; key: string; value: string }
   | { kind: 'acknowledge'; linkId: number; tag: number }
-  | { kind: 'broadcast'; msg: Uint8Array; notes: { fid: string; state: string }[] };
+  | { kind: 'broadcast'; msg: Uint8Array; notes: { fid: string; state: string }[]; id?: number; scope?: 'all' | 'hax'; skip?: Fid[] }
+  | { kind: 'consul-txn'; opId: number; ops: TxnOp[] }
+  | { kind: 'send'; linkId: number; msg: Uint8Array }
+  | { kind: 'drop-links'; process: Fid; disconnect: boolean }
+  | { kind: 'await-delivery'; broadcastId: number; timeoutMs: number }
+  | { kind: 'notes'; notes: { fid: string; state: string }[] }
+  | { kind: 'dump'; rows: DumpRow[]; counters: Record<string, number> }
+  | { kind: 'timer'; dueMs: number };
+/** One op of a core txn: verb set | delete | publish (key = BQ message_type, value = payload JSON). */
+export interface TxnOp { verb: 'set' | 'delete' | 'publish'; key: string; value: string }
 export interface Decision { reason: Reason; actions: CoreAction[] }
-export interface CoreView { confds: { fid: Fid; endpoint: string }[]; rm: { fid: Fid; endpoint: string } | null }
+export interface CoreView { confds: { fid: Fid; endpoint: string }[]; rm: { fid: Fid; endpoint: string } | null; isRc?: boolean }
 
 export class CoreHost {
   #module: WebAssembly.Module;
   #ex: CoreExports;
   #lastView: Uint8Array | null = null;
+  /** Model records re-fed after a trap: identity, conf tree, processes, health (by kind). */
+  readonly #replay = new Map<number, Uint8Array[]>();
   #traps = 0;
 
   private constructor(module: WebAssembly.Module) {
@@ -53,25 +68,93 @@ export class CoreHost {
       for (const c of view.confds) w.fid(c.fid).str(c.endpoint);
       if (view.rm) w.u8(1).fid(view.rm.fid).str(view.rm.endpoint);
       else w.u8(0);
+      if (view.isRc !== undefined) w.u8(view.isRc ? 1 : 0);
     });
     const d = this.#run(rec);
     if (d.reason.code !== 'CORE_TRAPPED') this.#lastView = rec;
     return d;
   }
 
-  entrypointRequested(reqId: number, fop: Uint8Array): Decision {
-    return this.#run(RecordWriter.record(EV_ENTRYPOINT_REQUESTED, (w) => w.u32(reqId).blob(fop)));
+  entrypointRequested(reqId: number, fop: Uint8Array, nowMs?: number): Decision {
+    return this.#run(RecordWriter.record(EV_ENTRYPOINT_REQUESTED, (w) => { w.u32(reqId).blob(fop); if (nowMs !== undefined) w.u64(BigInt(Math.floor(nowMs))); }));
+  }
+
+  identitySet(node: string, haxProcess: Fid, stopping: boolean): Decision {
+    const rec = RecordWriter.record(EV_IDENTITY_SET, (w) => w.str(node).fid(haxProcess).u8(stopping ? 1 : 0));
+    this.#replay.set(EV_IDENTITY_SET, [rec]);
+    return this.#run(rec);
+  }
+
+  /** The conf tree (several records when big); the model is swapped in at the last one. */
+  confLoaded(index: number, rows: ConfRow[]): Decision {
+    const recs: Uint8Array[] = [];
+    const PART = 2000;
+    for (let from = 0; from < Math.max(rows.length, 1); from += PART) {
+      const part = rows.slice(from, from + PART);
+      const flags = (from === 0 ? 1 : 0) | (from + PART >= rows.length ? 2 : 0);
+      recs.push(RecordWriter.record(EV_CONF_LOADED, (w) => {
+        w.u64(BigInt(index)).u8(flags).u32(part.length);
+        for (const r of part) {
+          w.u8(r.type).fid(r.fid).fid(r.parent ?? ZERO).fid(r.ref ?? ZERO).u8(r.kind ?? 0).u64(BigInt(r.modifyIndex ?? 0))
+            .str(r.key ?? '').str(r.name ?? '').str(r.endpoint ?? '').str(r.state ?? '');
+        }
+      }));
+    }
+    let d: Decision | undefined;
+    for (const rec of recs) d = this.#run(rec);
+    this.#replay.set(EV_CONF_LOADED, recs);
+    return d!;
+  }
+
+  processesLoaded(index: number, rows: ProcessRow[], restarts: { fid: Fid; count: number }[] = []): Decision {
+    const rec = RecordWriter.record(EV_PROCESSES_LOADED, (w) => {
+      w.u64(BigInt(index)).u32(rows.length);
+      for (const r of rows) w.fid(r.fid).str(r.event).str(r.type).u64(BigInt(r.modifyIndex));
+      w.u32(restarts.length);
+      for (const r of restarts) w.fid(r.fid).u32(r.count);
+    });
+    this.#replay.set(EV_PROCESSES_LOADED, [rec]);
+    return this.#run(rec);
+  }
+
+  healthViewed(index: number, service: string, rows: HealthRow[]): Decision {
+    const rec = RecordWriter.record(EV_HEALTH_VIEWED, (w) => {
+      w.u64(BigInt(index)).str(service).u32(rows.length);
+      for (const r of rows) w.str(r.serviceId).str(r.node).u8(HEALTH_STATUS_CODES[r.nodeStatus]).u8(HEALTH_STATUS_CODES[r.serviceStatus]);
+    });
+    this.#replay.set(EV_HEALTH_VIEWED + 1000 * (service.length % 7) + service.charCodeAt(0), [rec]);
+    return this.#run(rec);
+  }
+
+  timerFired(nowMs: number): Decision {
+    return this.#run(RecordWriter.record(EV_TIMER_FIRED, (w) => w.u64(BigInt(Math.floor(nowMs)))));
+  }
+
+  bqMessage(epoch: number, messageType: string, payload: string): Decision {
+    return this.#run(RecordWriter.record(EV_BQ_MESSAGE, (w) => w.u64(BigInt(epoch)).str(messageType).str(payload)));
+  }
+
+  processKeyPosted(fid: Fid, event: string, type: string, modifyIndex: number): Decision {
+    return this.#run(RecordWriter.record(EV_PROCESS_KEY, (w) => w.fid(fid).str(event).str(type).u64(BigInt(modifyIndex))));
+  }
+
+  statesQueried(fids: Fid[]): Decision {
+    return this.#run(RecordWriter.record(EV_STATES_QUERIED, (w) => { w.u32(fids.length); for (const f of fids) w.fid(f); }));
+  }
+
+  dumpRequested(): Decision {
+    return this.#run(RecordWriter.record(EV_DUMP_REQUESTED, () => {}));
   }
 
   messageReceived(linkId: number, tag: number, msg: Uint8Array): Decision {
     return this.#run(RecordWriter.record(EV_MESSAGE_RECEIVED, (w) => w.u32(linkId).u64(BigInt(tag)).blob(msg)));
   }
 
-  consulReplied(opId: number, ok: boolean): Decision {
-    return this.#run(RecordWriter.record(EV_CONSUL_REPLIED, (w) => w.u32(opId).u8(ok ? 1 : 0)));
+  consulReplied(opId: number, ok: boolean, index?: number): Decision {
+    return this.#run(RecordWriter.record(EV_CONSUL_REPLIED, (w) => { w.u32(opId).u8(ok ? 1 : 0); if (index !== undefined) w.u64(BigInt(index)); }));
   }
 
-  healthReported(entries: { checks: { serviceId: string; status: HealthStatus }[] }[]): Decision {
+  healthReported(entries: { checks: { serviceId: string; status: HealthStatus }[] }[], consulIndex?: number): Decision {
     return this.#run(RecordWriter.record(EV_HEALTH_REPORTED, (w) => {
       w.u32(entries.length);
       for (const e of entries) {
@@ -82,6 +165,7 @@ export class CoreHost {
           w.str(c.serviceId).u8(code);
         }
       }
+      if (consulIndex !== undefined) w.u64(BigInt(consulIndex));
     }));
   }
 
@@ -114,6 +198,13 @@ export class CoreHost {
       const d = parseDecision(readOutput(this.#ex, this.#ex.handle(this.#lastView.length)));
       refed = `last view re-fed (${d.reason.code})`;
     }
+    let models = 0;
+    for (const recs of this.#replay.values()) {
+      for (const rec of recs) {
+        try { writeInput(this.#ex, rec); this.#ex.handle(rec.length); models++; } catch { /* a model record that traps is dropped */ }
+      }
+    }
+    if (models > 0) refed += `, ${models} model record(s) re-fed`;
     return {
       reason: { code: 'CORE_TRAPPED', text: `core trapped (${what}); instance rebuilt, ${refed}; trap #${this.#traps}` },
       actions: [],
@@ -157,6 +248,63 @@ export function parseDecision(out: Uint8Array): Decision {
         actions.push({ kind: 'broadcast', msg, notes });
         break;
       }
+      case ACT_CONSUL_TXN: {
+        const opId = r.u32();
+        const n = r.u32();
+        const ops: TxnOp[] = [];
+        for (let i = 0; i < n; i++) {
+          const v = r.u8();
+          ops.push({ verb: v === 0 ? 'set' : v === 1 ? 'delete' : 'publish', key: r.str(), value: r.str() });
+        }
+        actions.push({ kind: 'consul-txn', opId, ops });
+        break;
+      }
+      case ACT_BROADCAST_TO: {
+        const id = r.u32();
+        const scope = r.u8() === 1 ? 'hax' as const : 'all' as const;
+        const nSkip = r.u32();
+        const skip: Fid[] = [];
+        for (let i = 0; i < nSkip; i++) skip.push(r.fid());
+        const msg = r.blob();
+        const n = r.u32();
+        const notes: { fid: string; state: string }[] = [];
+        for (let i = 0; i < n; i++) { const fid = formatFid(r.fid()); const st = r.u32(); notes.push({ fid, state: STATE_NAMES[st] ?? String(st) }); }
+        actions.push({ kind: 'broadcast', msg, notes, id, scope, skip });
+        break;
+      }
+      case ACT_SEND:
+        actions.push({ kind: 'send', linkId: r.u32(), msg: r.blob() });
+        break;
+      case ACT_DROP_LINKS:
+        actions.push({ kind: 'drop-links', process: r.fid(), disconnect: r.u8() === 1 });
+        break;
+      case ACT_AWAIT_DELIVERY:
+        actions.push({ kind: 'await-delivery', broadcastId: r.u32(), timeoutMs: r.u32() });
+        break;
+      case ACT_NOTES: {
+        const n = r.u32();
+        const notes: { fid: string; state: string }[] = [];
+        for (let i = 0; i < n; i++) { const fid = formatFid(r.fid()); const st = r.u32(); notes.push({ fid, state: STATE_NAMES[st] ?? String(st) }); }
+        actions.push({ kind: 'notes', notes });
+        break;
+      }
+      case ACT_DUMP: {
+        const n = r.u32();
+        const rows: DumpRow[] = [];
+        for (let i = 0; i < n; i++) {
+          const fid = formatFid(r.fid());
+          const st = r.u32();
+          rows.push({ fid, state: STATE_NAMES[st] ?? String(st), event: r.u8(), ptype: r.u8(), check: r.u8(), restarts: r.u32(), kvState: r.str(), serviceEvent: r.str() });
+        }
+        const m = r.u32();
+        const counters: Record<string, number> = {};
+        for (let i = 0; i < m; i++) { const k = r.str(); counters[k] = r.u32(); }
+        actions.push({ kind: 'dump', rows, counters });
+        break;
+      }
+      case ACT_TIMER:
+        actions.push({ kind: 'timer', dueMs: Number(r.u64()) });
+        break;
       default:
         throw new Error(`core output: unknown record tag 0x${tag.toString(16)}`);
     }

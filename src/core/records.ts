@@ -86,3 +86,30 @@ export class RecordReader {
     }
   }
 }
+
+// ---- model records handed to the core (assembly/abi.ts EV_CONF_LOADED, ...) ----
+
+/** Conf object types of EV_CONF_LOADED (assembly/machine/model.ts O_*); 9 = pool member. */
+export const CONF = { other: 0, node: 1, process: 2, service: 3, sdev: 4, drive: 5, ctrl: 6, encl: 7, pool: 8, poolMember: 9 } as const;
+/** Process kinds (model.ts K_*). */
+export const KIND = { other: 0, hax: 1, confd: 2, ios: 3, client: 4 } as const;
+
+export interface ConfRow {
+  type: number;
+  fid: Fid;
+  parent?: Fid;
+  /** drive → its sdev; enclosure → its node */
+  ref?: Fid;
+  kind?: number;
+  modifyIndex?: number;
+  /** KV key holding the object's state value */
+  key?: string;
+  /** node/process name, sdev path, drive's sdev fid text, enclosure's node fid text */
+  name?: string;
+  endpoint?: string;
+  /** the state string stored in KV */
+  state?: string;
+}
+export interface ProcessRow { fid: Fid; event: string; type: string; modifyIndex: number }
+export interface HealthRow { serviceId: string; node: string; nodeStatus: 'passing' | 'warning' | 'critical' | 'maintenance'; serviceStatus: 'passing' | 'warning' | 'critical' | 'maintenance' }
+export interface DumpRow { fid: string; state: string; event: number; ptype: number; check: number; restarts: number; kvState: string; serviceEvent: string }

@@ -3,33 +3,83 @@
 // tested in process against the real core.
 import type { CoreHost, Decision, HealthStatus } from '../core/core-host.ts';
 import { RequestError } from '../errors.ts';
-import type { HaxApi } from './api.ts';
+import { parseFid, formatFid } from '../fid.ts';
+import { decodeValue } from '../consul/kv.ts';
+import type { ClusterStatus, HaxApi, Note } from './api.ts';
 import type { LinkTable } from './link-table.ts';
+import type { BqConsumer } from './bq-consumer.ts';
+import type { ConfIndex } from '../model/conf-tree.ts';
 
 export interface HaxApiDeps {
   core: CoreHost;
   links: LinkTable;
   /** Performs a core decision's actions and logs its reason. */
   apply(decision: Decision, context?: Record<string, unknown>): void;
+  bq?: BqConsumer;
+  conf?: () => ConfIndex | undefined;
+  node?: () => string;
 }
 
-export function createHaxApi({ core, links, apply }: HaxApiDeps): HaxApi {
+const EVENT_NAMES = ['M0_CONF_HA_PROCESS_STARTING', 'M0_CONF_HA_PROCESS_STARTED', 'M0_CONF_HA_PROCESS_STOPPING', 'M0_CONF_HA_PROCESS_STOPPED', 'M0_CONF_HA_PROCESS_DTM_RECOVERED'];
+
+export function createHaxApi({ core, links, apply, bq, conf, node }: HaxApiDeps): HaxApi {
   const notYet = (route: string) => new RequestError(501, 'HAX_ERR_NOT_IMPLEMENTED', `${route} is not implemented yet`, 'Not implemented');
+  const broadcastResult = (decision: Decision) => {
+    const notes = decision.actions.flatMap((a) => (a.kind === 'broadcast' ? a.notes : []));
+    const sentTo = notes.length > 0 ? links.active().length : 0;
+    return { reason: `${decision.reason.code}: ${decision.reason.text}`, notes, links: sentTo };
+  };
   return {
     async serviceHealth(payload, consulIndex) {
       const entries = (payload ?? []).map((e) => ({
         checks: e.Checks.map((c) => ({ serviceId: c.ServiceID ?? '', status: c.Status as HealthStatus })),
       }));
-      const decision = core.healthReported(entries);
-      const notes = decision.actions.flatMap((a) => (a.kind === 'broadcast' ? a.notes : []));
-      const sentTo = notes.length > 0 ? links.active().length : 0;
+      const decision = core.healthReported(entries, consulIndex);
       apply(decision, { route: 'POST /', consulIndex, entries: entries.length });
-      return { reason: `${decision.reason.code}: ${decision.reason.text}`, notes, links: sentTo };
+      return broadcastResult(decision);
     },
-    async broadcastQueue() { throw notYet('POST /watcher/bq'); },
-    async processKey() { throw notYet('POST /watcher/processes'); },
-    clusterStatus() { throw notYet('GET /v1/cluster/status'); },
-    states() { throw notYet('GET /api/v1/states'); },
+    async broadcastQueue(entries, consulIndex) {
+      if (!bq) throw notYet('POST /watcher/bq');
+      return bq.consume(entries, consulIndex);
+    },
+    async processKey(entry, consulIndex) {
+      const empty = (why: string) => ({ reason: `PROCESS_KEY_SKIPPED: ${why}`, notes: [], links: 0 });
+      if (!entry) return empty('no key (the watch fires with null for a missing key)');
+      const fid = parseFid(entry.Key.replace(/^processes\//, ''));
+      if (!fid || !entry.Key.startsWith('processes/')) return empty(`${entry.Key} is not processes/<fid>`);
+      let v: { state?: unknown; type?: unknown } = {};
+      try { v = JSON.parse(decodeValue(entry.Value ?? null)) as typeof v; } catch { return empty(`${entry.Key}: value is not JSON`); }
+      const decision = core.processKeyPosted(fid, String(v.state ?? ''), String(v.type ?? ''), entry.ModifyIndex ?? consulIndex ?? 0);
+      apply(decision, { route: 'POST /watcher/processes', consulIndex });
+      return broadcastResult(decision);
+    },
+    clusterStatus(): ClusterStatus {
+      const d = core.dumpRequested();
+      const dump = d.actions.find((a) => a.kind === 'dump');
+      const rows = new Map((dump?.kind === 'dump' ? dump.rows : []).map((r) => [r.fid, r] as const));
+      const index = conf?.();
+      return {
+        node: node?.() ?? '',
+        nodes: (index?.nodes ?? []).map((n) => ({
+          name: n.name, fid: n.fid, state: (n.fid && rows.get(n.fid)?.state) || 'M0_NC_ONLINE',
+          processes: n.processes.map((p) => {
+            const r = rows.get(p.fid);
+            return {
+              fid: p.fid, kind: p.kind, endpoint: p.endpoint, state: r?.state ?? 'M0_NC_UNKNOWN',
+              event: r && r.event < EVENT_NAMES.length ? EVENT_NAMES[r.event]! : null,
+              services: p.services.map((s) => ({ fid: s.fid, type: s.type, state: rows.get(s.fid)?.state ?? 'M0_NC_UNKNOWN' })),
+              drives: p.sdevs.map((s) => ({ fid: s.drive ?? s.fid, sdev: s.fid, state: rows.get(s.drive ?? s.fid)?.state ?? 'M0_NC_ONLINE' })),
+            };
+          }),
+        })),
+        ...(dump?.kind === 'dump' ? { counters: dump.counters } : {}),
+      } as ClusterStatus;
+    },
+    states(fids): Note[] {
+      const d = core.statesQueried(fids);
+      const notes = d.actions.find((a) => a.kind === 'notes');
+      return notes?.kind === 'notes' ? notes.notes : fids.map((f) => ({ fid: formatFid(f), state: 'M0_NC_ONLINE' }));
+    },
     links: () => links.view(),
   };
 }

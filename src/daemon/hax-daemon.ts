@@ -1,22 +1,31 @@
 // The daemon: wires the native shim, the wasm core, Consul and the HTTP
-// layer together. The core decides; this file performs its actions and feeds
-// their results back (a Consul write finished → "acknowledge message N").
+// layer together. The core decides; the Performer carries out its actions
+// and this file feeds their results back (a Consul txn finished →
+// "acknowledge message N"). The model comes from Consul blocking queries
+// (model/model-source.ts, model/cluster-view.ts), never from per-request reads.
 import type { AddressInfo } from 'node:net';
 import { ConsulClient } from '../consul/client.ts';
-import { CoreHost, type CoreAction, type Decision } from '../core/core-host.ts';
+import { CoreHost, type Decision } from '../core/core-host.ts';
 import { Shim, type ShimEvent } from '../native/binding.ts';
 import { ClusterViewSource } from '../model/cluster-view.ts';
+import { ModelSource } from '../model/model-source.ts';
+import type { ConfIndex } from '../model/conf-tree.ts';
 import { createHttpApp, type HttpApp } from '../http/server.ts';
 import { createHandlers } from '../http/handlers/index.ts';
-import { formatFid } from '../fid.ts';
+import { formatFid, type Fid } from '../fid.ts';
 import type { Logger } from '../log.ts';
 import { HaxError } from '../errors.ts';
-import { KeyedQueue } from './keyed-queue.ts';
 import { LinkTable } from './link-table.ts';
 import { backoffMs } from '../consul/blocking.ts';
 import { haxMetrics } from '../metrics.ts';
 import type { HaxApi } from './api.ts';
 import { createHaxApi } from './hax-api.ts';
+import { ConsulWriter, type WriteMode } from './consul-writer.ts';
+import { Performer } from './performer.ts';
+import { BqConsumer } from './bq-consumer.ts';
+import { resolveIdentity, type Identity } from './identity.ts';
+import { Feed } from '../debug/feed.ts';
+import { feedOfDecision, feedOfShimEvent } from '../debug/daemon-feed.ts';
 
 export interface HaxConfig {
   consulUrl: string;
@@ -29,6 +38,14 @@ export interface HaxConfig {
     /** Largest request body, bytes. */
     bodyLimit?: number;
   };
+  /** This hax's node name (default: $HARE_HAX_NODE_NAME, else the agent's NodeName before ':'). */
+  node?: string;
+  /** This hax's process fid (default: the catalog `hax` service on this node). */
+  processFid?: string;
+  /** Longest wait for a broadcast's delivery before a held reply goes out anyway (default 30 s, as the original). */
+  deliveryTimeoutMs?: number;
+  /** Consul writes: one /v1/txn per batch (default) or one PUT per key (benchmark comparison). */
+  writeMode?: WriteMode;
 }
 
 export interface RunningHax {
@@ -36,6 +53,12 @@ export interface RunningHax {
   readonly httpAddress: AddressInfo;
   readonly links: LinkTable;
   readonly api: HaxApi;
+  readonly identity: Identity;
+  readonly writer: ConsulWriter;
+  /** Socket → durable → acknowledged, in ms, of the last messages (bounded; benchmarks read it). */
+  readonly ackLatencyMs: number[];
+  /** Decisions taken, for tests: every reason code seen, in order (bounded). */
+  readonly reasons: string[];
   stop(): Promise<void>;
 }
 
@@ -60,56 +83,62 @@ export async function startHax(config: HaxConfig, log: Logger, options: StartOpt
       if (outcome !== 'ok') metrics.errors.inc({ code: outcome === 'unreachable' ? 'HAX_ERR_CONSUL_UNREACHABLE' : 'HAX_ERR_CONSUL_STATUS' });
     },
   });
+  const aborted = abortion(options.signal);
+  aborted.catch(() => {});
   const core = await CoreHost.load();
   const links = new LinkTable();
-  const writes = new KeyedQueue();
   let stopping = false;
   const addresses: string[] = [];
   let listeningResolve!: () => void;
   const listening = new Promise<void>((r) => { listeningResolve = r; });
   const coreLog = log.child('core');
+  const reasons: string[] = [];
+  let confIndex: ConfIndex | undefined;
+  const feed = new Feed();
+  const receivedAt = new Map<string, number>();
+  const ackLatencyMs: number[] = [];
   metrics.registry.gauge('hax_links', 'HA links held, by whether hax still sends on them', () => [
     { labels: { active: 'true' }, value: links.active().length },
     { labels: { active: 'false' }, value: links.all().length - links.active().length },
   ]);
+  const identity = await Promise.race([untilConsul(() => resolveIdentity(consul, { node: config.node, processFid: config.processFid }), log, options.signal), aborted]);
+  if (!identity.found) log.log('warn', 'no catalog service `hax` on this node; running without a process fid of its own', { node: identity.node });
+
+  const writer = new ConsulWriter(consul, {
+    onDone: (job, ok, index) => apply(core.consulReplied(job.opId, ok, index), { opId: job.opId }),
+    onRetry: (error, retryInMs, backlog) => log.log('warn', 'Consul write failed; retrying', { error: error.message, retryInMs, backlog }),
+  }, config.writeMode ?? 'txn');
+
+  let timer: NodeJS.Timeout | undefined;
+  let timerDue = Infinity;
+  const performer = new Performer({
+    shim: () => shim, links, writer, log, metrics, haxFid: () => identity.processFid, deliveryTimeoutMs: config.deliveryTimeoutMs,
+    onTimer: (dueMs) => {
+      if (dueMs >= timerDue && timer) return;
+      clearTimeout(timer);
+      timerDue = dueMs;
+      timer = setTimeout(() => { timer = undefined; timerDue = Infinity; apply(core.timerFired(Date.now())); }, Math.max(0, dueMs - Date.now()));
+    },
+    put: (opId, key, value) => { void putDurably(opId, key, value); },
+    onAck: (linkId, tag) => {
+      const k = `${linkId}:${tag}`;
+      const t0 = receivedAt.get(k);
+      if (t0 === undefined) return;
+      receivedAt.delete(k);
+      ackLatencyMs.push(performance.now() - t0);
+      if (ackLatencyMs.length > 100_000) ackLatencyMs.splice(0, 50_000);
+    },
+  });
 
   /** Performs the actions of one core decision and logs its reason. */
   function apply(decision: Decision, context: Record<string, unknown> = {}): void {
-    coreLog.log('info', decision.reason.text, { reason: decision.reason.code, ...context, actions: decision.actions.map((a) => a.kind) });
-    for (const action of decision.actions) perform(action);
+    reasons.push(decision.reason.code);
+    try { feed.publish(feedOfDecision(decision, context, links)); } catch { /* the feed never changes what hax does */ }
+    if (reasons.length > 20_000) reasons.splice(0, 10_000);
+    performer.apply(decision, context, coreLog);
   }
 
-  function perform(action: CoreAction): void {
-    switch (action.kind) {
-      case 'reply-entrypoint': {
-        links.requestAnswered(action.reqId);
-        shim.entrypointReply(action.reqId, action.rc, action.confds, action.quorum, action.rmFid, action.rmEndpoint);
-        return;
-      }
-      case 'acknowledge':
-        shim.delivered(action.linkId, action.tag);
-        return;
-      case 'broadcast': {
-        metrics.broadcastNotes.inc({}, action.notes.length);
-        for (const link of links.active()) {
-          try {
-            const tag = shim.send(link.linkId, action.msg);
-            links.sent(link.linkId, tag, Date.now());
-            metrics.broadcasts.inc();
-          } catch (error) {
-            log.log('warn', 'broadcast to a link failed', { linkId: link.linkId, process: formatFid(link.processFid), error: (error as Error).message });
-          }
-        }
-        return;
-      }
-      case 'consul-put': {
-        void writes.run(action.key, () => putDurably(action.opId, action.key, action.value));
-        return;
-      }
-    }
-  }
-
-  /** Retries a KV write with backoff until it lands or hax stops; then tells the core. */
+  /** The walking skeleton's single-key write (before a conf tree is loaded). */
   async function putDurably(opId: number, key: string, value: string): Promise<void> {
     for (let failures = 1; ; failures++) {
       try {
@@ -134,61 +163,89 @@ export async function startHax(config: HaxConfig, log: Logger, options: StartOpt
   }
 
   function onShimEvent(ev: ShimEvent): void {
+    if (ev.type !== 'received' && ev.type !== 'entrypoint') {
+      try {
+        const sentAt = ev.type === 'delivered' ? links.get(ev.linkId)?.pending.get(ev.tag) : undefined;   // before the table forgets it
+        const rec = feedOfShimEvent(ev, links, sentAt === undefined ? undefined : Date.now() - sentAt);
+        if (rec) feed.publish(rec);
+      } catch { /* read-only */ }
+    }
     switch (ev.type) {
       case 'listening': addresses.push(ev.address); log.log('info', 'HA link listener ready', { address: ev.address }); if (addresses.length === config.listen.length) listeningResolve(); return;
-      case 'entrypoint': links.requestArrived(ev.reqId, ev.remote); apply(core.entrypointRequested(ev.reqId, ev.fop), { reqId: ev.reqId, remote: ev.remote, first: ev.first }); return;
+      case 'entrypoint': links.requestArrived(ev.reqId, ev.remote); apply(core.entrypointRequested(ev.reqId, ev.fop, Date.now()), { reqId: ev.reqId, remote: ev.remote, first: ev.first }); return;
       case 'link-connected': case 'link-reused': {
         const remote = links.requestAnswered(ev.reqId) ?? 'unknown';
         links.connected(ev.linkId, ev.processFid, remote);
         log.log('info', ev.type === 'link-connected' ? 'link connected' : 'link reused', { linkId: ev.linkId, process: formatFid(ev.processFid), remote });
         return;
       }
-      case 'link-absent': log.log('info', 'link absent: the process was declared dead before; it must restart', { reqId: ev.reqId }); return;
-      case 'received': metrics.messages.inc({ type: msgType(ev.msg) }); apply(core.messageReceived(ev.linkId, ev.tag, ev.msg), { linkId: ev.linkId, tag: ev.tag }); return;
+      case 'link-absent': log.log('info', 'link absent: the process was declared dead before; it must restart', { reqId: ev.reqId, remote: links.requestAnswered(ev.reqId) }); return;
+      case 'received': if (receivedAt.size < 100_000) receivedAt.set(`${ev.linkId}:${ev.tag}`, performance.now()); metrics.messages.inc({ type: msgType(ev.msg) }); apply(core.messageReceived(ev.linkId, ev.tag, ev.msg), { linkId: ev.linkId, tag: ev.tag, type: msgType(ev.msg) }); return;
       case 'delivered': case 'not-delivered': {
         const latency = links.confirmed(ev.linkId, ev.tag, ev.type === 'delivered', Date.now());
         if (latency !== undefined) metrics.deliveryLatency.observe(latency / 1000);
+        performer.confirmed(ev.linkId, ev.tag);
         log.log('debug', ev.type, { linkId: ev.linkId, tag: ev.tag, latencyMs: latency });
         return;
       }
-      case 'disconnecting': links.disconnecting(ev.linkId); shim.disconnect(ev.linkId); log.log('info', 'link disconnecting', { linkId: ev.linkId }); return;
-      case 'disconnected': links.disconnected(ev.linkId); log.log('info', 'link disconnected', { linkId: ev.linkId }); return;
+      case 'disconnecting': {
+        const wasActive = links.get(ev.linkId)?.active ?? false;
+        links.disconnecting(ev.linkId);
+        if (wasActive) { try { shim.disconnect(ev.linkId); } catch { /* hax disconnected it already */ } }
+        performer.linkGone(ev.linkId);
+        log.log('info', 'link disconnecting', { linkId: ev.linkId });
+        return;
+      }
+      case 'disconnected': links.disconnected(ev.linkId); performer.linkGone(ev.linkId); log.log('info', 'link disconnected', { linkId: ev.linkId }); return;
       case 'protocol-error': metrics.errors.inc({ code: ev.code }); log.log('warn', 'HA link protocol error; connection closed', { remote: ev.remote, code: ev.code, error: ev.message }); return;
       case 'io-error': log.log('error', 'HA link I/O error', { code: ev.code, errno: ev.errno, error: ev.message }); return;
     }
   }
 
-  const shim = Shim.start({ listen: config.listen }, onShimEvents);
+  apply(core.identitySet(identity.node, identity.processFid, false), { identity: { node: identity.node, consulNode: identity.consulNode, process: formatFid(identity.processFid) } });
 
+  const consulLog = log.child('consul');
+  const model = new ModelSource(consul, identity.node, {
+    onConf: (index, rows, ci) => { confIndex = ci; apply(core.confLoaded(index, rows), { index, rows: rows.length }); },
+    onProcesses: (index, rows, restarts) => apply(core.processesLoaded(index, rows, restarts), { index, rows: rows.length }),
+    onHealth: (index, service, rows) => apply(core.healthViewed(index, service, rows), { index, service, rows: rows.length }),
+    onLog: (level, msg, fields) => consulLog.log(level, msg, fields),
+  });
   const view = new ClusterViewSource(consul, {
     onView: (v, why) => apply(core.viewUpdated(v), { why, confds: v.confds.length, rm: v.rm ? formatFid(v.rm.fid) : null }),
-    onLog: (level, msg, fields) => log.child('consul').log(level, msg, fields),
-  });
+    onLog: (level, msg, fields) => consulLog.log(level, msg, fields),
+  }, identity.node);
+  const bq = new BqConsumer({ consul, core, node: () => identity.node, nodes: () => (confIndex?.nodes ?? []).map((n) => n.name), apply });
 
-  const api = createHaxApi({ core, links, apply });
+  const api = createHaxApi({ core, links, apply, bq, conf: () => confIndex, node: () => identity.node });
+  const shim = Shim.start({ listen: config.listen }, onShimEvents);
 
   let http: HttpApp | undefined;
   try {
-    const aborted = abortion(options.signal);
-    aborted.catch(() => {});
-    await Promise.race([view.start(), aborted]);
+    await Promise.race([Promise.all([model.start(), view.start(), untilConsul(() => bq.load(), log, options.signal)]), aborted]);
     await Promise.race([listening, aborted]);
     http = createHttpApp({
       handlers: createHandlers({ api, metrics, openapiText: () => http!.openapiText }),
-      token: config.http.token, consulUrl: consul.url, bodyLimit: config.http.bodyLimit,
+      token: config.http.token, consulUrl: consul.url, bodyLimit: config.http.bodyLimit, feed,
       onResponse: (route, status) => metrics.httpRequests.inc({ route, status: String(status) }),
       onLog: (level, msg, fields) => log.child('http').log(level, msg, fields),
     });
     const httpAddress = await http.listen(config.http.host, config.http.port);
-    log.log('info', 'hax ready', { consul: consul.url, haLink: addresses, http: `${httpAddress.address}:${httpAddress.port}` });
+    log.log('info', 'hax ready', { consul: consul.url, node: identity.node, process: formatFid(identity.processFid), haLink: addresses, http: `${httpAddress.address}:${httpAddress.port}` });
     return {
-      haLinkAddresses: addresses, httpAddress, links, api,
+      haLinkAddresses: addresses, httpAddress, links, api, identity, writer, reasons, ackLatencyMs,
       async stop() {
         stopping = true;
         log.log('info', 'hax stopping');
+        apply(core.identitySet(identity.node, identity.processFid, true));   // entrypoints now get the empty reply
         await http?.close();
-        await view.stop();
-        await writes.idle();
+        await feed.close().catch(() => {});
+        await Promise.all([view.stop(), model.stop()]);
+        // finish in-flight writes, but never hang on a Consul that is gone
+        const drained = await Promise.race([writer.drained().then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 5000))]);
+        if (!drained) log.log('warn', 'Consul writes still pending at shutdown; their messages stay unacknowledged (Motr re-sends them)', { backlog: writer.backlog });
+        await writer.stop();
+        clearTimeout(timer);
         await shim.stop();
         log.log('info', 'hax stopped');
       },
@@ -197,8 +254,21 @@ export async function startHax(config: HaxConfig, log: Logger, options: StartOpt
     stopping = true;
     await http?.close().catch(() => {});
     await view.stop().catch(() => {});
+    await model.stop().catch(() => {});
     await shim.stop().catch(() => {});
     throw error;
+  }
+}
+
+/** Retries a start-up read while Consul is unreachable (hax waits for its agent, as the original did). */
+async function untilConsul<T>(read: () => Promise<T>, log: Logger, signal: AbortSignal | undefined): Promise<T> {
+  for (let failures = 1; ; failures++) {
+    try { return await read(); } catch (error) {
+      if (signal?.aborted) throw error;
+      const delay = backoffMs(failures, Math.random);
+      log.log('warn', 'Consul not answering at start-up; retrying', { error: (error as Error).message, retryInMs: delay });
+      await new Promise((r) => setTimeout(r, delay));
+    }
   }
 }
 
@@ -210,3 +280,5 @@ function msgType(msg: Uint8Array): string {
   const t = msg.length >= 72 ? new DataView(msg.buffer, msg.byteOffset, msg.byteLength).getUint32(64, true) : -1;
   return MSG_TYPE_NAMES[t] ?? 'UNKNOWN';
 }
+
+export type { Fid };

@@ -23,6 +23,7 @@ export class LinkTable {
   readonly #requests = new Map<number, string>();
 
   requestArrived(reqId: number, remote: string): void { this.#requests.set(reqId, remote); }
+  /** The shim reported the request's link outcome (connected, reused or absent): forget it. */
   requestAnswered(reqId: number): string | undefined {
     const remote = this.#requests.get(reqId);
     this.#requests.delete(reqId);

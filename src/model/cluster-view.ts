@@ -8,7 +8,7 @@ import { BlockingWatch } from '../consul/blocking.ts';
 import { fidFromKey, PROCESS_CONTAINER, SERVICE_CONTAINER, type Fid } from '../fid.ts';
 
 export interface Endpointed { fid: Fid; endpoint: string }
-export interface ClusterView { confds: Endpointed[]; rm: Endpointed | null }
+export interface ClusterView { confds: Endpointed[]; rm: Endpointed | null; /** the leader key's value is this node: it is the RC */ isRc?: boolean }
 
 export interface ClusterViewEvents {
   onView(view: ClusterView, why: string): void;
@@ -29,10 +29,13 @@ export class ClusterViewSource {
   readonly #events: ClusterViewEvents;
   #confds: CatalogService[] = [];
   #leaderSession: string | undefined;
+  #leaderValue = '';
+  readonly #node: string | undefined;
   readonly #watches: BlockingWatch<unknown>[] = [];
 
-  constructor(consul: ConsulClient, events: ClusterViewEvents) {
+  constructor(consul: ConsulClient, events: ClusterViewEvents, node?: string) {
     this.#consul = consul;
+    this.#node = node;
     this.#events = events;
   }
 
@@ -46,14 +49,14 @@ export class ClusterViewSource {
       fetch: async (index, wait, signal) => { const r = await this.#consul.catalog.service('confd', { index, wait, signal }); return { value: r.services, index: r.index }; },
       onChange: async (services) => { this.#confds = services; await this.#publish('catalog service confd changed'); },
     });
-    const leader = new BlockingWatch<string | undefined>({
+    const leader = new BlockingWatch<{ session?: string; value: string }>({
       name: 'kv leader', onError: onError('kv leader'), onSkip,
       fetch: async (index, wait, signal) => {
         const r = await this.#consul.kv.list('leader', { index, wait, signal });
         const entry = r.entries.find((e) => e.key === 'leader');
-        return { value: entry?.entry.Session || undefined, index: r.index };
+        return { value: { session: entry?.entry.Session || undefined, value: entry?.value ?? '' }, index: r.index };
       },
-      onChange: async (session) => { this.#leaderSession = session; await this.#publish('leader session changed'); },
+      onChange: async (v) => { this.#leaderSession = v.session; this.#leaderValue = v.value; await this.#publish('leader session changed'); },
     });
     this.#watches.push(confd as BlockingWatch<unknown>, leader as BlockingWatch<unknown>);
     confd.start(); leader.start();
@@ -71,7 +74,8 @@ export class ClusterViewSource {
       if (!fid) { this.#events.onLog('warn', 'confd ServiceID is not a decimal process fid key; ignored', { serviceId: s.ServiceID, node: s.Node }); continue; }
       confds.push({ fid, endpoint: serviceEndpoint(s) });
     }
-    this.#events.onView({ confds, rm: await this.#principalRm() }, why);
+    const isRc = this.#node !== undefined && hostOf(this.#leaderValue.trim()) === hostOf(this.#node);
+    this.#events.onView({ confds, rm: await this.#principalRm(), isRc }, why);
   }
 
   /** The RM: the confd on the leader's node, with its `rms` service fid from KV. */

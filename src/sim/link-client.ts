@@ -345,7 +345,8 @@ export class LinkClient extends EventEmitter<LinkClientEvents> {
     else if (a.startsWith('tcp:')) {
       const rest = a.slice(4);
       const i = rest.lastIndexOf(':');
-      sock = net.connect({ host: rest.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(rest.slice(i + 1)) });
+      // noDelay: stop-and-wait frames must not wait for a delayed ACK (Nagle)
+      sock = net.connect({ host: rest.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(rest.slice(i + 1)), noDelay: true });
     } else throw new Error(`bad address ${a}`);
     this.sock = sock;
     this.reader = new FrameReader();

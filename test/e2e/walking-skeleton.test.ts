@@ -79,10 +79,11 @@ test('a STARTED process event is recorded in Consul KV before hax acknowledges i
   } finally { await sim.close(); }
 });
 
-test('a Consul watch POST reaches the simulated process as an NVEC SET', async () => {
+test('a Consul watch POST about a failing local process reaches the simulated process as an NVEC SET', async () => {
   const { hax, codec, consul } = await up();
   const received: Note[] = [];
-  const sim = new SimProcess({ address: hax.haLinkAddresses[0], codec, processFid: pfid(5), type: 'M0_CONF_HA_PROCESS_M0D', onNotes: (n) => received.push(...n) });
+  // the confd observes; the ios (fid 5) is the one whose check fails
+  const sim = new SimProcess({ address: hax.haLinkAddresses[0], codec, processFid: pfid(2), type: 'M0_CONF_HA_PROCESS_M0D', onNotes: (n) => received.push(...n) });
   try {
     await sim.connect();
     await until('the link to appear in hax', () => hax.links.active().length > 0 ? true : undefined);
@@ -90,8 +91,13 @@ test('a Consul watch POST reaches the simulated process as an NVEC SET', async (
     await consul.agent.setCheck('service:5', 'warn', 'e2e');
     const note = await until('TRANSIENT for ios 5', () => received.find((n) => n.fid === formatFid(pfid(5)) && n.state === 'M0_NC_TRANSIENT'));
     assert.ok(note);
+    // the original's record of a process Consul saw fail: processes/<fid> STOPPED
+    const stored = await until('processes/<fid> STOPPED', async () => {
+      const v = await consul.kv.get('processes/0x7200000000000001:0x5');
+      return v?.value.includes('STOPPED') ? v.value : undefined;
+    });
+    assert.is(stored, '{"state": "M0_CONF_HA_PROCESS_STOPPED", "type": "M0_CONF_HA_PROCESS_M0D"}');
     await consul.agent.setCheck('service:5', 'pass', 'e2e');
-    await until('ONLINE for ios 5', () => received.find((n) => n.fid === formatFid(pfid(5)) && n.state === 'M0_NC_ONLINE'));
   } finally { await sim.close(); }
 });
 

@@ -34,7 +34,7 @@ test('GET /metrics counts what hax did, in Prometheus text format', async () => 
     for (let i = 0; i < 200 && hax.links.active().length === 0; i++) await new Promise((r) => setTimeout(r, 50));
     const body = JSON.stringify([{ Service: { ID: '3' }, Checks: [{ ServiceID: '3', Status: 'critical' }] }]);
     assert.is((await fetch(`${base}/`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body })).status, 200);
-    for (let i = 0; i < 200 && (notes.length === 0 || hax.links.view()[0].pending > 0); i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 200 && (notes.length === 0 || (hax.links.view()[0]?.pending ?? 0) > 0); i++) await new Promise((r) => setTimeout(r, 50));
     await fetch(`${base}/nope`);
 
     const res = await fetch(`${base}/metrics`);

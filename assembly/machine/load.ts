@@ -1,0 +1,179 @@
+// Keeping the model current: the host's blocking queries on m0conf/,
+// processes/ and the health of the hax/confd/ios services arrive here as
+// records. A view never overrides what this core wrote more recently: an
+// entry whose ModifyIndex is below the index of our own write (or whose write
+// is still in flight) is stale and skipped — indexes are compared instead of
+// re-reading Consul (the original's way of distrusting a late watch).
+//
+// Reason codes:
+//   IDENTITY_SET        this hax's node and process fid (and stopping flag)
+//   CONF_LOADED         the conf tree was (re)built: counts per type
+//   PROCESSES_LOADED    processes/ states merged (n applied, m stale skipped)
+//   HEALTH_VIEWED       a service's health merged into the model
+import { Reader } from '../codec/reader';
+import { Out } from '../actions';
+import { readStr, readFid } from '../events';
+import { CONF_POOL_MEMBER } from '../abi';
+import {
+  Model, Obj, O_NODE, O_PROCESS, O_POOL, O_DRIVE, O_SDEV, O_ENCL, nameIndex, EVENT_NAMES, TYPE_NAMES,
+} from './model';
+import { hostOf } from './derive';
+import { serviceFid } from './health';
+import { state } from './state';
+
+
+function must(r: Reader): void { if (r.failed) abort('event record malformed: ' + r.err.detail); }
+
+export function onIdentitySet(r: Reader, out: Out): void {
+  state.node = readStr(r, 'node');
+  const f = readFid(r, 'hax fid');
+  state.haxC = f.c; state.haxK = f.k;
+  state.stopping = r.u8('stopping') != 0;
+  must(r);
+  out.reason('IDENTITY_SET', 'this hax: node ' + state.node + ', process ' + f.toString() + (state.stopping ? ', stopping' : ''));
+}
+
+class Row {
+  type: u8 = 0; c: u64 = 0; k: u64 = 0; pc: u64 = 0; pk: u64 = 0; rc: u64 = 0; rk: u64 = 0;
+}
+
+let building: Model | null = null;
+let rows = new Array<Row>();
+let counts = new Array<i32>(10);
+
+export function onConfLoaded(r: Reader, out: Out): void {
+  const index = r.u64('index');
+  const flags = r.u8('flags');
+  const n = r.u32('count');
+  if (<u64>n * 60 > <u64>r.remaining) abort('event record malformed: conf count');
+  const old = state.model;
+  if ((flags & 1) != 0 || building === null) {
+    const fresh = new Model();
+    fresh.nodeHealth = old.nodeHealth;
+    fresh.healthIndex = old.healthIndex;
+    building = fresh;
+    rows = new Array<Row>();
+    counts = new Array<i32>(10);
+  }
+  const m = building as Model;
+  for (let i: u32 = 0; i < n && !r.failed; i++) {
+    const row = new Row();
+    row.type = r.u8('type');
+    const f = readFid(r, 'fid'); row.c = f.c; row.k = f.k;
+    const p = readFid(r, 'parent'); row.pc = p.c; row.pk = p.k;
+    const x = readFid(r, 'ref'); row.rc = x.c; row.rk = x.k;
+    const kind = r.u8('kind');
+    const modifyIndex = r.u64('modifyIndex');
+    const key = readStr(r, 'key');
+    const name = readStr(r, 'name');
+    const endpoint = readStr(r, 'endpoint');
+    const st = readStr(r, 'state');
+    if (row.type > CONF_POOL_MEMBER) abort('event record malformed: conf type');
+    counts[row.type]++;
+    rows.push(row);
+    if (row.type == CONF_POOL_MEMBER) continue;
+    const o = new Obj();
+    o.type = row.type; o.c = row.c; o.k = row.k; o.kind = kind;
+    o.key = key; o.name = name; o.endpoint = endpoint; o.kvState = st; o.kvIndex = modifyIndex;
+    const was = old.find(o.c, o.k);
+    if (was >= 0) {
+      const w = old.get(was);
+      o.state = w.state; o.event = w.event; o.ptype = w.ptype; o.eventIndex = w.eventIndex;
+      o.check = w.check; o.restarts = w.restarts; o.lastServiceEvent = w.lastServiceEvent;
+      o.eventPending = w.eventPending; o.kvPending = w.kvPending; o.keyIndex = w.keyIndex;
+      if (w.kvPending > 0 || modifyIndex < w.kvIndex) { o.kvState = w.kvState; o.kvIndex = w.kvIndex; }
+    }
+    m.add(o);
+  }
+  must(r);
+  if ((flags & 2) == 0) {
+    out.reason('CONF_LOADED', 'conf tree at index ' + index.toString() + ': part of ' + n.toString() + ' row(s) stored, more to come');
+    return;
+  }
+  building = null;
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i];
+    const self = m.find(row.c, row.k);
+    const parent = (row.pc | row.pk) != 0 ? m.find(row.pc, row.pk) : -1;
+    if (row.type == CONF_POOL_MEMBER) {
+      if (self >= 0 && parent >= 0) m.get(parent).children.push(self);
+      continue;
+    }
+    if (self < 0) continue;
+    const o = m.get(self);
+    if (parent >= 0) { o.parent = parent; m.get(parent).children.push(self); }
+    if ((row.rc | row.rk) != 0) {
+      const ref = m.find(row.rc, row.rk);
+      o.ref = ref;
+      if (ref >= 0 && o.type == O_DRIVE && m.get(ref).type == O_SDEV) m.get(ref).ref = self;
+    }
+  }
+  m.loaded = true;
+  m.confIndex = index;
+  state.model = m;
+  out.reason('CONF_LOADED', 'conf tree at index ' + index.toString() + ': ' + counts[O_NODE].toString() + ' node(s), ' +
+    counts[O_PROCESS].toString() + ' process(es), ' + counts[3].toString() + ' service(s), ' + counts[O_SDEV].toString() +
+    ' sdev(s), ' + counts[O_DRIVE].toString() + ' drive(s), ' + counts[O_ENCL].toString() + ' enclosure(s), ' +
+    counts[O_POOL].toString() + ' pool(s) with ' + counts[CONF_POOL_MEMBER].toString() + ' member(s)');
+}
+
+export function onProcessesLoaded(r: Reader, out: Out): void {
+  const index = r.u64('index');
+  const n = r.u32('count');
+  if (<u64>n * 24 > <u64>r.remaining) abort('event record malformed: processes count');
+  const m = state.model;
+  let applied = 0, stale = 0, unknown = 0;
+  for (let i: u32 = 0; i < n && !r.failed; i++) {
+    const f = readFid(r, 'fid');
+    const ev = nameIndex(EVENT_NAMES, readStr(r, 'event'));
+    const ty = nameIndex(TYPE_NAMES, readStr(r, 'type'));
+    const mi = r.u64('modifyIndex');
+    const p = m.find(f.c, f.k);
+    if (p < 0) { unknown++; continue; }
+    const o = m.get(p);
+    if (o.eventPending > 0 || mi < o.eventIndex) { stale++; continue; }
+    if (o.eventIndex == mi && o.event == ev) continue;
+    o.event = ev; o.ptype = ty; o.eventIndex = mi;
+    applied++;
+  }
+  if (r.remaining >= 4) {
+    const k = r.u32('restart count');
+    for (let i: u32 = 0; i < k && !r.failed; i++) {
+      const f = readFid(r, 'fid');
+      const c = r.u32('restarts');
+      const p = m.find(f.c, f.k);
+      if (p >= 0 && c > m.get(p).restarts) m.get(p).restarts = c;
+    }
+  }
+  must(r);
+  out.reason('PROCESSES_LOADED', 'processes/ at index ' + index.toString() + ': ' + applied.toString() + ' state(s) applied, ' +
+    stale.toString() + ' older than our own writes skipped, ' + unknown.toString() + ' not in the conf tree');
+}
+
+export function onHealthViewed(r: Reader, out: Out): void {
+  const index = r.u64('index');
+  const service = readStr(r, 'service');
+  const n = r.u32('count');
+  if (<u64>n * 10 > <u64>r.remaining) abort('event record malformed: health count');
+  const m = state.model;
+  let matched = 0, failing = 0;
+  for (let i: u32 = 0; i < n && !r.failed; i++) {
+    const id = readStr(r, 'serviceId');
+    const node = readStr(r, 'node');
+    const ns = r.u8('nodeStatus');
+    const ss = r.u8('serviceStatus');
+    m.nodeHealth.set(hostOf(node), ns);
+    const f = serviceFid(id);
+    if (f === null) continue;
+    const p = m.find(f.c, f.k);
+    if (p < 0) continue;
+    m.get(p).check = ss;
+    matched++;
+    if (ss != 0 || ns != 0) failing++;
+  }
+  must(r);
+  if (index > m.healthIndex) m.healthIndex = index;
+  out.reason('HEALTH_VIEWED', 'health of ' + service + ' at index ' + index.toString() + ': ' + n.toString() + ' instance(s), ' +
+    matched.toString() + ' in the conf tree, ' + failing.toString() + ' not passing');
+}
+

@@ -1,0 +1,100 @@
+// M0_HA_MSG_EVENT_PROCESS (hax-reference.md §4.2). Table first:
+//
+//   type \ event | STARTED     | DTM_RECOVERED | STOPPED
+//   M0MKFS       | OK          | (no mapping)  | FAILED
+//   M0D          | RECOVERING  | OK            | FAILED
+//   OTHER/KERNEL | RECOVERING  | OK            | FAILED
+//   STARTING, STOPPING: no broadcast (KV + BQ only)
+//
+// Special cases after the table:
+//   * a confd (kind confd in the conf tree) reporting M0D STARTED, and any of
+//     STARTED/DTM_RECOVERED from hax's own fid → OK, event rewritten to
+//     DTM_RECOVERED (confd never sends DTM_RECOVERED). hax's own STOPPED stays
+//     FAILED (the original's operator-precedence quirk made it OK).
+//   * M0MKFS or hax's own fid → broadcast to hax's own link only, no expansion.
+//   * STOPPED → stop sending on the process's links at once (the process is
+//     shutting down itself; its link is not torn down under its last ack).
+//   * processes/<fid> = {"state": <event>, "type": <type>} (type
+//     M0_CONF_HA_PROCESS_HA for hax's own fid), BQ PROCESS-STATE-UPDATE
+//     unless M0MKFS, the expansion's KV states — one txn; ack after it.
+//
+// Reason codes:
+//   EVENT_PROCESS_BROADCAST   state broadcast and recorded (ack after the txn)
+//   EVENT_PROCESS_RECORDED    STARTING/STOPPING (or unmapped): recorded, nothing broadcast
+//   EVENT_PROCESS_BUSY        too many writes pending: not acknowledged (Motr re-sends)
+import { Value } from '../codec/value';
+import { parseFidText, Fid } from '../codec/fid';
+import { Out, dropLinks } from '../actions';
+import { MessageReceived } from '../events';
+import {
+  nameIndex, EVENT_NAMES, TYPE_NAMES, E_STARTED, E_DTM_RECOVERED, E_STOPPED, T_M0MKFS, PT_HA, K_CONFD, EV_NONE,
+} from './model';
+import { H_UNKNOWN, H_OK, H_FAILED, H_RECOVERING, HEALTH_NAMES, healthToNote } from './derive';
+import { Plan, expand, emitBroadcast } from './expand';
+import { Commit, commit, saturated, processValue, processUpdatePayload } from './commit';
+import { state } from './state';
+
+/** The table: health for (type, event), H_UNKNOWN when there is none. */
+export function processEventHealth(type: u8, event: u8): u8 {
+  if (event == E_STOPPED) return H_FAILED;
+  if (type == T_M0MKFS) return event == E_STARTED ? H_OK : H_UNKNOWN;
+  if (event == E_STARTED) return H_RECOVERING;
+  if (event == E_DTM_RECOVERED) return H_OK;
+  return H_UNKNOWN;
+}
+
+function isConfd(c: u64, k: u64, p: i32): bool {
+  if (p >= 0 && state.model.get(p).kind == K_CONFD) return true;
+  for (let i = 0; i < state.confds.length; i++) if (state.confds[i].fid.c == c && state.confds[i].fid.k == k) return true;
+  return false;
+}
+
+export function onEventProcess(e: MessageReceived, msg: Value, out: Out): void {
+  const body = msg.get('body') as Value;
+  const fidText = (msg.get('fid') as Value).str;
+  const f = new Fid();
+  parseFidText(fidText, f);
+  let event = nameIndex(EVENT_NAMES, (body.get('chp_event') as Value).str);
+  const type = nameIndex(TYPE_NAMES, (body.get('chp_type') as Value).str);
+  const pid = (body.get('chp_pid') as Value).num;
+  if (saturated()) {
+    out.reason('EVENT_PROCESS_BUSY', fidText + ' ' + EVENT_NAMES[event] + ': writes pending at the limit; not recorded, not acknowledged (Motr re-sends after reconnect)');
+    return;
+  }
+  const m = state.model;
+  const p = m.find(f.c, f.k);
+  const hax = state.isHax(f.c, f.k);
+  let h = processEventHealth(type, event);
+  if ((hax && (event == E_STARTED || event == E_DTM_RECOVERED)) || (isConfd(f.c, f.k, p) && type == 3 && event == E_STARTED)) {
+    h = H_OK;
+    event = E_DTM_RECOVERED;
+  }
+  const haxOnly = type == T_M0MKFS || hax;
+  const typeName = hax ? TYPE_NAMES[PT_HA] : TYPE_NAMES[type];
+  const plan = new Plan();
+  plan.ops.set('processes/' + fidText, processValue(EVENT_NAMES[event], typeName));
+  if (type != T_M0MKFS) plan.ops.publish('PROCESS-STATE-UPDATE', processUpdatePayload(fidText, EVENT_NAMES[event], typeName));
+  if (p >= 0) {
+    const o = m.get(p);
+    o.event = event;
+    o.ptype = hax ? PT_HA : type;
+  }
+  const c = new Commit();
+  c.linkId = e.linkId; c.tag = e.tag; c.what = 'processes/' + fidText;
+  c.procC.push(f.c); c.procK.push(f.k);
+  if (event == E_STOPPED && !hax) dropLinks(out, f.c, f.k, false);   // stop sending to a stopping process
+  let sent = '';
+  if (h != H_UNKNOWN) {
+    if (p >= 0) expand(plan, p, h, true, true, haxOnly);
+    else plan.note(f.c, f.k, healthToNote(h));
+    emitBroadcast(out, plan, haxOnly ? 1 : 0, [], [], false);
+    sent = HEALTH_NAMES[h] + ' broadcast to ' + (haxOnly ? 'hax\'s own link' : 'every active link') + ': ' + plan.summary();
+  }
+  const txns = commit(out, plan, c);
+  const head = fidText + ' ' + EVENT_NAMES[event] + ' (' + TYPE_NAMES[type] + ', pid ' + pid.toString() + (p < 0 ? ', not in the conf tree' : '') + '): ';
+  const tail = '; ' + plan.ops.length.toString() + ' Consul op(s) in ' + txns.toString() + ' txn, tag ' + e.tag.toString() +
+    ' on link ' + e.linkId.toString() + ' acknowledged once durable';
+  if (h == H_UNKNOWN) out.reason('EVENT_PROCESS_RECORDED', head + 'no broadcast for this event' + tail);
+  else out.reason('EVENT_PROCESS_BROADCAST', head + sent + tail);
+  if (event == EV_NONE) abort('unreachable');
+}

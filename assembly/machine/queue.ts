@@ -1,0 +1,146 @@
+// The broadcast queue (hax-reference.md §6.4) and POST /watcher/processes.
+// The host sorts bq/ entries by epoch, drops those at or below this node's
+// bq-delivered offset and feeds each message here; the reason code is the
+// message's outcome (the host stores the offset after it).
+//
+//   message_type          rule
+//   PROCESS-STATE-UPDATE  remote process → broadcast its mapped health (no KV
+//                         states), record <node>/processes/<fid>; local → skip
+//   M0_HA_MSG_NVEC        {node, device, state} → the drive of that sdev path → broadcast, sdev KV state
+//   STOB_IOQ_ERROR        FAILED for conf_sdev's drive (0:0 skipped)
+//   SNS_OP                counted: SNS needs spiel, which the socket backend has not
+//   other                 skipped with a reason
+//
+// Reason codes: BQ_BROADCAST, BQ_LOCAL_SKIPPED, BQ_UNKNOWN_OBJECT, BQ_BAD_PAYLOAD,
+// BQ_UNSUPPORTED, BQ_UNKNOWN_TYPE; PROCESS_KEY_BROADCAST, PROCESS_KEY_SKIPPED.
+import { Reader } from '../codec/reader';
+import { Value, V_OBJ, V_STR } from '../codec/value';
+import { CodecError } from '../codec/errors';
+import { parseJson } from '../codec/json';
+import { Fid, parseFidText } from '../codec/fid';
+import { Out } from '../actions';
+import { readStr, readFid } from '../events';
+import { O_SDEV, O_PROCESS, nameIndex, EVENT_NAMES, TYPE_NAMES, T_M0MKFS, E_STARTED, E_DTM_RECOVERED, E_STOPPED } from './model';
+import {
+  bqEventToHealth, hostOf, H_UNKNOWN, H_OK, H_FAILED, H_OFFLINE, H_RECOVERING, H_REPAIR, H_REPAIRED, H_REBALANCE, HEALTH_NAMES,
+} from './derive';
+import { Plan, expand, emitBroadcast } from './expand';
+import { Commit, commit, processValue } from './commit';
+import { state } from './state';
+
+function str(v: Value, key: string): string {
+  const x = v.get(key);
+  return x !== null && x.kind == V_STR ? x.str : '';
+}
+
+export function onBqMessage(r: Reader, out: Out): void {
+  const epoch = r.u64('epoch');
+  const type = readStr(r, 'message_type');
+  const payloadText = readStr(r, 'payload');
+  if (r.failed) abort('event record malformed: ' + r.err.detail);
+  const head = 'bq/' + epoch.toString() + ' ' + type + ': ';
+  const err = new CodecError();
+  const p = parseJson(payloadText, err);
+  if (err.failed || p.kind != V_OBJ) {
+    if (type == 'SNS_OP') { state.count('BQ SNS_OP'); out.reason('BQ_UNSUPPORTED', head + 'SNS operations need spiel; counted, marked read'); return; }
+    out.reason(type == 'PROCESS-STATE-UPDATE' || type == 'M0_HA_MSG_NVEC' || type == 'STOB_IOQ_ERROR' ? 'BQ_BAD_PAYLOAD' : 'BQ_UNKNOWN_TYPE',
+      head + 'payload is not a JSON object; skipped, marked read');
+    return;
+  }
+  const m = state.model;
+  const plan = new Plan();
+  if (type == 'PROCESS-STATE-UPDATE') {
+    const f = new Fid();
+    if (!parseFidText(str(p, 'fid'), f)) { out.reason('BQ_BAD_PAYLOAD', head + 'no fid'); return; }
+    const i = m.find(f.c, f.k);
+    const ev = nameIndex(EVENT_NAMES, str(p, 'state'));
+    const h = bqEventToHealth(ev);
+    if (i >= 0 && m.nodeOf(i) >= 0 && hostOf(m.get(m.nodeOf(i)).name) == hostOf(state.node)) {
+      out.reason('BQ_LOCAL_SKIPPED', head + f.toString() + ' is a process of this node: its own hax already broadcast it');
+      return;
+    }
+    if (h == H_UNKNOWN) { out.reason('BQ_BAD_PAYLOAD', head + 'state "' + str(p, 'state') + '" has no mapping'); return; }
+    if (i >= 0) {
+      expand(plan, i, h, false, true, false);
+      const o = m.get(i);
+      if (o.eventPending == 0) { o.event = ev; o.ptype = nameIndex(TYPE_NAMES, str(p, 'type')); }
+    } else plan.note(f.c, f.k, h == H_OK ? 1 : 3);
+    plan.ops.set(state.node + '/processes/' + f.toString(), processValue(str(p, 'state'), str(p, 'type')));
+    emitBroadcast(out, plan, 0, [], [], false);
+    const c = new Commit(); c.ack = false; c.what = 'BQ ' + epoch.toString();
+    commit(out, plan, c);
+    out.reason('BQ_BROADCAST', head + f.toString() + ' ' + str(p, 'state') + ' → ' + HEALTH_NAMES[h] + ': ' + plan.summary());
+    return;
+  }
+  if (type == 'M0_HA_MSG_NVEC') {
+    const node = str(p, 'node'), device = str(p, 'device'), st = str(p, 'state');
+    const h = deviceHealth(st);
+    let drive = -1;
+    for (let i = 0; i < m.objs.length && drive < 0; i++) {
+      const o = m.objs[i];
+      if (o.type != O_SDEV || o.name != device || o.ref < 0) continue;
+      const n = m.nodeOf(i);
+      if (n >= 0 && hostOf(m.get(n).name) == hostOf(node)) drive = o.ref;
+    }
+    if (drive < 0 || h == H_UNKNOWN) { out.reason('BQ_UNKNOWN_OBJECT', head + 'no drive for ' + device + ' on ' + node + ' (or state "' + st + '" unknown)'); return; }
+    expand(plan, drive, h, true, true, false);
+    emitBroadcast(out, plan, 0, [], [], false);
+    const c = new Commit(); c.ack = false; c.what = 'BQ ' + epoch.toString();
+    commit(out, plan, c);
+    out.reason('BQ_BROADCAST', head + device + ' on ' + node + ' ' + st + ': ' + plan.summary());
+    return;
+  }
+  if (type == 'STOB_IOQ_ERROR') {
+    const f = new Fid();
+    parseFidText(str(p, 'conf_sdev'), f);
+    const i = (f.c | f.k) == 0 ? -1 : m.find(f.c, f.k);
+    if (i < 0) { out.reason('BQ_UNKNOWN_OBJECT', head + 'sdev ' + str(p, 'conf_sdev') + ' is 0:0 or not in the conf tree; skipped'); return; }
+    const o = m.get(i);
+    if (o.type == O_SDEV && o.ref >= 0) expand(plan, o.ref, H_FAILED, false, true, false);
+    plan.note(o.c, o.k, 2);
+    emitBroadcast(out, plan, 0, [], [], false);
+    out.reason('BQ_BROADCAST', head + 'FAILED: ' + plan.summary());
+    return;
+  }
+  if (type == 'SNS_OP') { state.count('BQ SNS_OP'); out.reason('BQ_UNSUPPORTED', head + 'SNS operations need spiel; counted, marked read'); return; }
+  out.reason('BQ_UNKNOWN_TYPE', head + 'unknown message type; skipped, marked read');
+}
+
+function deviceHealth(s: string): u8 {
+  if (s == 'online') return H_OK;
+  if (s == 'failed') return H_FAILED;
+  if (s == 'offline') return H_OFFLINE;
+  if (s == 'repair') return H_REPAIR;
+  if (s == 'repaired') return H_REPAIRED;
+  if (s == 'rebalance') return H_REBALANCE;
+  return H_UNKNOWN;
+}
+
+/** POST /watcher/processes: one processes/<fid> key. */
+export function onProcessKey(r: Reader, out: Out): void {
+  const f = readFid(r, 'fid');
+  const evName = readStr(r, 'event');
+  const tyName = readStr(r, 'type');
+  const mi = r.u64('modifyIndex');
+  if (r.failed) abort('event record malformed: ' + r.err.detail);
+  const head = 'processes/' + f.toString() + ' ' + evName + ' (index ' + mi.toString() + '): ';
+  const ev = nameIndex(EVENT_NAMES, evName);
+  const ty = nameIndex(TYPE_NAMES, tyName);
+  const h = ev == E_STARTED ? H_RECOVERING : ev == E_DTM_RECOVERED ? H_OK : ev == E_STOPPED ? H_OFFLINE : H_UNKNOWN;
+  if (ty == T_M0MKFS || h == H_UNKNOWN) { out.reason('PROCESS_KEY_SKIPPED', head + 'mkfs, or STARTING/STOPPING: nothing to broadcast'); return; }
+  const m = state.model;
+  const i = m.find(f.c, f.k);
+  if (i >= 0) {
+    const o = m.get(i);
+    if (mi <= o.keyIndex) { out.reason('PROCESS_KEY_SKIPPED', head + 'index not newer than the last one acted on (' + o.keyIndex.toString() + '): a replay, nothing sent'); return; }
+    if (mi < o.eventIndex) { out.reason('PROCESS_KEY_SKIPPED', head + 'older than the model (' + o.eventIndex.toString() + '): stale, nothing sent'); return; }
+    o.keyIndex = mi;
+  }
+  const plan = new Plan();
+  if (i >= 0 && m.get(i).type == O_PROCESS) expand(plan, i, h, true, true, false);
+  else plan.note(f.c, f.k, h == H_OK ? 1 : h == H_RECOVERING ? 7 : 3);
+  emitBroadcast(out, plan, 0, [], [], false);
+  const c = new Commit(); c.ack = false; c.what = head;
+  commit(out, plan, c);
+  out.reason('PROCESS_KEY_BROADCAST', head + HEALTH_NAMES[h] + ' broadcast: ' + plan.summary());
+}

@@ -1,0 +1,103 @@
+// Keeps the core's model current with Consul blocking queries (never a read
+// per request): m0conf/ (recurse), processes/ (recurse) with this node's
+// process_restarts/, and the health of the hax, confd and ios services. Each
+// change is parsed here (V8) and handed to the core as compact records.
+import type { ConsulClient } from '../consul/client.ts';
+import { BlockingWatch } from '../consul/blocking.ts';
+import { parseFid } from '../fid.ts';
+import type { HealthRow, ProcessRow } from '../core/records.ts';
+import { parseConfTree, type ConfIndex, type KvItem } from './conf-tree.ts';
+import type { ConfRow } from '../core/records.ts';
+
+export interface ModelEvents {
+  onConf(index: number, rows: ConfRow[], confIndex: ConfIndex): void;
+  onProcesses(index: number, rows: ProcessRow[], restarts: { fid: ReturnType<typeof parseFid> & object; count: number }[]): void;
+  onHealth(index: number, service: string, rows: HealthRow[]): void;
+  onLog(level: 'info' | 'warn' | 'debug', msg: string, fields?: Record<string, unknown>): void;
+}
+
+export const HEALTH_SERVICES = ['hax', 'confd', 'ios'];
+type Status = HealthRow['nodeStatus'];
+const status = (s: string | undefined): Status => (s === 'passing' || s === 'warning' || s === 'critical' || s === 'maintenance' ? s : 'critical');
+
+export class ModelSource {
+  readonly #consul: ConsulClient;
+  readonly #events: ModelEvents;
+  readonly #node: string;
+  readonly #watches: BlockingWatch<unknown>[] = [];
+  #restarts: { fid: NonNullable<ReturnType<typeof parseFid>>; count: number }[] = [];
+  #processes: { index: number; rows: ProcessRow[] } | undefined;
+
+  constructor(consul: ConsulClient, node: string, events: ModelEvents) {
+    this.#consul = consul;
+    this.#node = node;
+    this.#events = events;
+  }
+
+  /** Starts every watch; resolves once each delivered its first result. */
+  async start(): Promise<void> {
+    const onError = (name: string) => (error: unknown, retryInMs: number) =>
+      this.#events.onLog('warn', `${name} watch failed; retrying`, { error: (error as Error).message, retryInMs });
+    const onSkip = (reason: string) => this.#events.onLog('debug', reason);
+    const kvWatch = (prefix: string, onChange: (items: KvItem[], index: number) => void) => new BlockingWatch<KvItem[]>({
+      name: `kv ${prefix}`, onError: onError(`kv ${prefix}`), onSkip,
+      fetch: async (index, wait, signal) => {
+        const r = await this.#consul.kv.list(prefix, { index, wait, signal });
+        return { value: r.entries.map((e) => ({ key: e.key, value: e.value, modifyIndex: e.entry.ModifyIndex })), index: r.index };
+      },
+      onChange,
+    });
+    const clientTypes = (await this.#consul.kv.get('m0_client_types').catch(() => undefined))?.value ?? '';
+    const conf = kvWatch('m0conf/', (items, index) => {
+      const { rows, index: ci } = parseConfTree(items, clientTypes);
+      this.#events.onConf(index, rows, ci);
+      if (this.#processes) this.#events.onProcesses(this.#processes.index, this.#processes.rows, this.#restarts);
+    });
+    const procs = kvWatch('processes/', (items, index) => {
+      const rows: ProcessRow[] = [];
+      for (const it of items) {
+        const fid = parseFid(it.key.slice('processes/'.length));
+        if (!fid) continue;
+        let v: { state?: unknown; type?: unknown } = {};
+        try { v = JSON.parse(it.value) as typeof v; } catch { continue; }
+        rows.push({ fid, event: String(v.state ?? ''), type: String(v.type ?? ''), modifyIndex: it.modifyIndex });
+      }
+      this.#processes = { index, rows };
+      this.#events.onProcesses(index, rows, this.#restarts);
+    });
+    const restarts = kvWatch(`${this.#node}/process_restarts/`, (items) => {
+      this.#restarts = [];
+      for (const it of items) {
+        const fid = parseFid(it.key.split('/').pop() ?? '');
+        const count = Number.parseInt(it.value.replace(/"/g, ''), 10);
+        if (fid && Number.isFinite(count)) this.#restarts.push({ fid, count });
+      }
+      if (this.#processes) this.#events.onProcesses(this.#processes.index, this.#processes.rows, this.#restarts);
+    });
+    const health = HEALTH_SERVICES.map((service) => new BlockingWatch<HealthRow[]>({
+      name: `health ${service}`, onError: onError(`health ${service}`), onSkip,
+      fetch: async (index, wait, signal) => {
+        const r = await this.#consul.health.service(service, { index, wait, signal });
+        const rows = r.entries.map((e) => {
+          const serf = e.Checks.find((c) => !c.ServiceID);
+          const own = e.Checks.filter((c) => c.ServiceID === e.Service.ID);
+          const worst = own.find((c) => c.Status !== 'passing') ?? own[0];
+          return { serviceId: e.Service.ID, node: e.Node.Node, nodeStatus: status(serf?.Status ?? 'passing'), serviceStatus: status(worst?.Status) };
+        });
+        return { value: rows, index: r.index };
+      },
+      onChange: (rows, index) => this.#events.onHealth(index, service, rows),
+    }));
+    const all = [restarts, conf, procs, ...health] as BlockingWatch<unknown>[];
+    this.#watches.push(...all);
+    // restarts and conf first, so that processes/ lands on a loaded tree
+    restarts.start(); await restarts.ready();
+    conf.start(); await conf.ready();
+    procs.start(); for (const h of health) h.start();
+    await Promise.all([procs.ready(), ...health.map((h) => h.ready())]);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.#watches.map((w) => w.stop()));
+  }
+}
