@@ -1,14 +1,11 @@
 // bench/http: POST / (a Consul service-watch payload) through hax's real HTTP
 // layer and wasm core, against JSON.parse of the same bodies in the same run.
-// Each request goes on a fresh connection, as Consul's watch handler sends it.
+// Each request goes on a fresh connection, as Consul's watch handler sends it;
+// the server runs in its own process (bench/http/server.ts), as hax does.
 // Usage: node --import tsx bench/http/run.ts [--quick]
 import { request } from 'node:http';
-import { createHttpApp, type HttpApp } from '../../src/http/server.ts';
-import { createHandlers } from '../../src/http/handlers/index.ts';
-import { CoreHost } from '../../src/core/core-host.ts';
-import { LinkTable } from '../../src/daemon/link-table.ts';
-import { createHaxApi } from '../../src/daemon/hax-api.ts';
-import { haxMetrics } from '../../src/metrics.ts';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { alternatingBodies } from './payload.ts';
 import { percentile, printTable, sample, writeResult } from '../lib/report.ts';
 
@@ -28,12 +25,8 @@ function post(port: number, body: Buffer): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  const core = await CoreHost.load();
-  const links = new LinkTable();
-  const api = createHaxApi({ core, links, apply: () => {} });
-  let app!: HttpApp;
-  app = createHttpApp({ handlers: createHandlers({ api, metrics: haxMetrics(), openapiText: () => app.openapiText }) });
-  const { port } = await app.listen('127.0.0.1', 0);
+  const server = spawn(process.execPath, ['--import', 'tsx', new URL('./server.ts', import.meta.url).pathname], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const { port } = await new Promise<{ port: number }>((resolve) => createInterface({ input: server.stdout! }).once('line', (l) => resolve(JSON.parse(l))));
   const rows: (string | number)[][] = [];
   const results: Record<string, unknown>[] = [];
   for (const n of SIZES) {
@@ -51,7 +44,7 @@ async function main(): Promise<void> {
     rows.push([String(n), (bytes / 1024).toFixed(0), p50, p99, 1000 / p50, parse50, percentile(parseMs, 99), ratio.toFixed(2) + '×']);
     results.push({ entries: n, bodyBytes: bytes, post: { runs: postMs.length, p50Ms: p50, p99Ms: p99, perSecond: 1000 / p50 }, jsonParse: { runs: parseMs.length, p50Ms: parse50, p99Ms: percentile(parseMs, 99) }, ratioP50: ratio });
   }
-  await app.close();
+  server.kill('SIGTERM');
   printTable('POST / (fresh connection, validation, core, reply) vs JSON.parse of the same body', ['entries', 'KiB', 'POST p50 ms', 'POST p99 ms', 'POST/s', 'parse p50 ms', 'parse p99 ms', 'POST/parse'], rows);
   const at1000 = results.find((r) => r.entries === 1000) as { ratioP50: number };
   console.log(`\ntarget: POST / at most 1.5× JSON.parse at 1,000 entries — measured ${at1000.ratioP50.toFixed(2)}× (${at1000.ratioP50 <= 1.5 ? 'met' : 'NOT met'})`);
