@@ -98,9 +98,14 @@ export async function demoCommand(argv: string[]): Promise<number> {
     say(`now the Consul check of ios ${victim.fidk} turns to warning…`);
     await consul.agent.setCheck(`service:${victim.fidk}`, 'warn', 'demo: simulated failure');
     await sleep(2000);
-    say(`…and back to passing`);
+    say(`…and back to passing; as Motr does, the process itself reports that it is whole again (hax takes ONLINE from process events, never from a check)`);
     await consul.agent.setCheck(`service:${victim.fidk}`, 'pass', 'demo: recovered');
-    await sleep(2000);
+    const recovered = sims.find((x) => x.processFid.key === BigInt(victim.fidk));
+    for (const event of ['M0_CONF_HA_PROCESS_STARTED', 'M0_CONF_HA_PROCESS_DTM_RECOVERED'] as const) {
+      await recovered?.processEvent(event);
+      say(`ios-${victim.fidk} reported ${event}`);
+    }
+    await sleep(1500);
     writeFileSync(join(workDir, 'last-run.json'), JSON.stringify({ consul: agent.url, hax: haxUrl, haLink, leaderSession: seeded.leaderSession }, null, 2));
     say(`monitor: open ${haxUrl}/monitor in a browser (on another machine: ssh -L ${httpPort}:127.0.0.1:${httpPort} this-host)`);
     say(`try: node bin/hax.js status --http 127.0.0.1:${httpPort}   ·   curl ${haxUrl}/api/v1/links   ·   curl ${haxUrl}/metrics`);

@@ -7,6 +7,7 @@ import { sdNotify } from '../native/binding.ts';
 import { ConfigError } from '../errors.ts';
 import { parseConsulUrl, parseFlags, parseHostPort, parseListen, parsePositiveInt } from './args.ts';
 import { readToken } from './token.ts';
+import { formatFid, parseFid } from '../fid.ts';
 
 export const RUN_HELP = `Usage: hax run [--consul URL] [--listen ADDR]... [--http HOST:PORT] [options]
 
@@ -21,6 +22,9 @@ handlers over HTTP. Stops in order on SIGTERM or SIGINT.
                                                          env HAX_HTTP  (default 127.0.0.1:8008)
   --token-file FILE     require 'Authorization: Bearer <token>' on every POST
                                                          env HAX_HTTP_TOKEN (the token itself)
+  --node NAME           this node's name in Consul's layout   env HARE_HAX_NODE_NAME (default: the agent's node name before ':')
+  --process-fid FID     hax's own process fid               (default: the catalog service 'hax' on this node)
+  --delivery-timeout SEC  longest wait for a broadcast's delivery before a held reply goes out (default 30)
   --log-level LEVEL     debug | info | warn | error      env HAX_LOG_LEVEL (default info)
   --stop-timeout SEC    longest orderly shutdown before hax gives up waiting (default 20)
   -h, --help            this text
@@ -36,6 +40,7 @@ export function runOptions(argv: string[], env: NodeJS.ProcessEnv = process.env)
   const { values } = parseFlags('run', argv, {
     consul: { type: 'string' }, listen: { type: 'string', multiple: true }, http: { type: 'string' },
     'token-file': { type: 'string' }, 'log-level': { type: 'string' }, 'stop-timeout': { type: 'string' },
+    node: { type: 'string' }, 'process-fid': { type: 'string' }, 'delivery-timeout': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) return 'help';
@@ -47,6 +52,9 @@ export function runOptions(argv: string[], env: NodeJS.ProcessEnv = process.env)
       consulUrl: parseConsulUrl(values.consul ?? env.CONSUL_HTTP_ADDR ?? 'http://127.0.0.1:8500'),
       listen: listen.map(parseListen),
       http: { ...parseHostPort('--http', values.http ?? env.HAX_HTTP ?? '127.0.0.1:8008'), token: readToken(values['token-file'], env) },
+      node: parseNode(values.node ?? env.HARE_HAX_NODE_NAME),
+      processFid: values['process-fid'] === undefined ? undefined : parseProcessFid(values['process-fid']),
+      deliveryTimeoutMs: values['delivery-timeout'] === undefined ? undefined : parsePositiveInt('--delivery-timeout', values['delivery-timeout'], 3600) * 1000,
     },
     logLevel: logLevel as Level,
     stopTimeoutMs: parsePositiveInt('--stop-timeout', values['stop-timeout'] ?? '20', 3600) * 1000,
@@ -93,6 +101,18 @@ export async function runCommand(argv: string[]): Promise<number> {
     return 1;
   }
   return 0;
+}
+
+function parseNode(name: string | undefined): string | undefined {
+  if (name === undefined) return undefined;
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,252}$/.test(name)) throw new ConfigError('HAX_ERR_BAD_VALUE', `--node "${name}" is not a node name`);
+  return name;
+}
+
+function parseProcessFid(text: string): string {
+  const fid = parseFid(text);
+  if (!fid || fid.container >> 56n !== 0x72n) throw new ConfigError('HAX_ERR_BAD_VALUE', `--process-fid "${text}" is not a process fid (0x72...:0x..)`);
+  return formatFid(fid);
 }
 
 /** Feeds systemd's watchdog at half its interval, from the event loop (a wedged loop stops feeding it). */

@@ -23,6 +23,8 @@ const cases: [string, string[], RegExp][] = [
   ['a stop timeout of zero', ['run', '--stop-timeout', '0'], /--stop-timeout "0" must be a whole number from 1/],
   ['an empty token file', ['run', '--token-file', '/dev/null'], /--token-file "\/dev\/null" is empty/],
   ['an unknown flag to status', ['status', '--everything'], /Unknown option '--everything'/],
+  ['a process fid of another type', ['run', '--process-fid', '0x7300000000000001:0x1'], /--process-fid "0x7300000000000001:0x1" is not a process fid/],
+  ['a node name with a slash', ['run', '--node', 'a/b'], /--node "a\/b" is not a node name/],
   ['a status address without a port', ['status', '--http', 'localhost'], /--http "localhost" is not HOST:PORT/],
   ['an unknown flag to consul-config', ['consul-config', '--watch-everything'], /Unknown option/],
 ];
