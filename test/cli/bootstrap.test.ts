@@ -2,19 +2,13 @@
 // and its refusals.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn } from 'node:child_process';
+import { runHax } from '../helpers/cli.ts';
 import { startDevAgent } from '../../src/consul/dev-agent.ts';
 import { ConsulClient } from '../../src/consul/client.ts';
 
 const BIN = new URL('../../bin/hax.js', import.meta.url).pathname;
 const EXAMPLE = new URL('../../docs/examples/cluster.yaml', import.meta.url).pathname;
-const hax = (...args: string[]) => new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-  const c = spawn(process.execPath, [BIN, ...args]);
-  let stdout = '', stderr = '';
-  c.stdout.on('data', (d) => { stdout += d; });
-  c.stderr.on('data', (d) => { stderr += d; });
-  c.on('close', (status) => resolve({ status, stdout, stderr }));
-});
+const hax = runHax;
 
 test('writes docs/examples/cluster.yaml into Consul: m0conf, catalog services and the leader', async () => {
   const agent = await startDevAgent({ nodeName: 'srvnode-1' });

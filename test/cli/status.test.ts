@@ -1,7 +1,8 @@
 // `hax status` against a running hax, and its refusals.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn, spawnSync } from 'node:child_process';
+import { runHax } from '../helpers/cli.ts';
+import { spawnSync } from 'node:child_process';
 import { startDevAgent, freePort } from '../../src/consul/dev-agent.ts';
 import { ConsulClient } from '../../src/consul/client.ts';
 import { seedCluster } from '../../src/bootstrap/seed.ts';
@@ -11,14 +12,7 @@ import { createLogger } from '../../src/log.ts';
 import { formatStatus } from '../../src/cli/status.ts';
 
 const BIN = new URL('../../bin/hax.js', import.meta.url).pathname;
-/** Runs the CLI without blocking the event loop (the daemon under test lives in this process). */
-const hax = (...args: string[]) => new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-  const c = spawn(process.execPath, [BIN, ...args]);
-  let stdout = '', stderr = '';
-  c.stdout.on('data', (d) => { stdout += d; });
-  c.stderr.on('data', (d) => { stderr += d; });
-  c.on('close', (status) => resolve({ status, stdout, stderr }));
-});
+const hax = runHax;
 
 test('formats nodes, processes, services and drives as an indented table', () => {
   const text = formatStatus({
