@@ -273,6 +273,7 @@ export class LinkClient extends EventEmitter<LinkClientEvents> {
   private seq = 0n;
   private closed = false;
   private reconnectTimer: NodeJS.Timeout | undefined;
+  private requeryTimer: NodeJS.Timeout | undefined;
   private readonly opts: Required<LinkClientOptions>;
 
   constructor(options: LinkClientOptions) {
@@ -331,6 +332,7 @@ export class LinkClient extends EventEmitter<LinkClientEvents> {
   close(): void {
     this.closed = true;
     clearTimeout(this.reconnectTimer);
+    clearTimeout(this.requeryTimer);
     if (this.inflight) clearTimeout(this.inflight.timer);
     this.inflight = undefined;
     this.sock?.destroy();
@@ -496,10 +498,14 @@ export class LinkClient extends EventEmitter<LinkClientEvents> {
     clearTimeout(sent.timer);
     this.emit('reply-rc', rep.rc);
     if (rep.rc !== 0) {
-      // LINK_FAILED on the outgoing link: step back and ask the entrypoint
-      // again (reused / reconnect / disconnected_previously follow).
+      // LINK_FAILED on the outgoing link: step back and, after Motr's 1 s
+      // reconnect interval (§7.2; never at once, or a link hax keeps
+      // refusing becomes a request storm), ask the entrypoint again
+      // (reused / reconnect / disconnected_previously follow).
       this.unsend();
-      if (this.epXid === undefined) this.sendEntrypoint();
+      if (this.epXid === undefined && this.requeryTimer === undefined) {
+        this.requeryTimer = setTimeout(() => { this.requeryTimer = undefined; if (!this.closed && this.epXid === undefined) this.sendEntrypoint(); }, this.opts.reconnectDelayMs);
+      }
       return;
     }
     this.inflight = undefined;
