@@ -8,6 +8,10 @@
 // exits 0 with "Passed: 0", so failed = Total − Passed, and a file that dies
 // before printing its summary counts as one failure.
 //
+// Files run two at a time (HAX_TEST_JOBS; the machines have 2 cores and most
+// suites spend their time waiting on Consul, sockets or sleeps); each file's
+// output is printed whole when it finishes, so logs stay readable.
+//
 // Usage: node scripts/test.mjs [dir-or-file ...] [--grep SUBSTRING]
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
@@ -40,12 +44,13 @@ function runFile(file) {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
-    const onData = (stream) => (chunk) => { const s = chunk.toString(); out += s; stream.write(s); };
-    child.stdout.on('data', onData(process.stdout));
-    child.stderr.on('data', onData(process.stderr));
+    const onData = (chunk) => { out += chunk.toString(); };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
     const timer = setTimeout(() => { out += `\n[test.mjs] ${file} timed out after ${FILE_TIMEOUT_MS} ms\n`; child.kill('SIGKILL'); }, FILE_TIMEOUT_MS);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      process.stdout.write(`\n── ${relative(process.cwd(), file)}\n${out}`);
       const text = stripAnsi(out);
       const num = (label) => { const m = text.match(new RegExp(`^\\s*${label}:\\s+(\\d+)`, 'm')); return m ? Number(m[1]) : undefined; };
       const total = num('Total'), passed = num('Passed'), skipped = num('Skipped') ?? 0;
@@ -63,12 +68,15 @@ function runFile(file) {
 
 const sum = { passed: 0, failed: 0, skipped: 0 };
 const failedFiles = [];
-for (const file of files) {
-  console.log(`\n── ${relative(process.cwd(), file)}`);
-  const r = await runFile(file);
-  sum.passed += r.passed; sum.failed += r.failed; sum.skipped += r.skipped;
-  if (r.failed > 0) failedFiles.push(file);
-}
+const jobs = Math.max(1, Number(process.env.HAX_TEST_JOBS ?? 2));
+const queue = [...files];
+await Promise.all(Array.from({ length: jobs }, async () => {
+  for (let file = queue.shift(); file !== undefined; file = queue.shift()) {
+    const r = await runFile(file);
+    sum.passed += r.passed; sum.failed += r.failed; sum.skipped += r.skipped;
+    if (r.failed > 0) failedFiles.push(file);
+  }
+}));
 if (files.length === 0) { console.log('[test.mjs] no test files found'); sum.failed += 1; }
 if (failedFiles.length > 0) console.log(`\nfailing files:\n  ${failedFiles.join('\n  ')}`);
 console.log(`\n${sum.passed} passed, ${sum.failed} failed, ${sum.skipped} skipped`);
