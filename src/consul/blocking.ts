@@ -23,6 +23,15 @@ export interface BlockingWatchInput<T> {
   random?: () => number;
 }
 
+/** The onError/onSkip hooks every watch of the daemon uses: failures warn, skips go to debug. */
+export function watchLogHooks(onLog: (level: 'warn' | 'debug', msg: string, fields?: Record<string, unknown>) => void) {
+  return {
+    onError: (name: string) => (error: unknown, retryInMs: number) =>
+      onLog('warn', `${name} watch failed; retrying`, { error: (error as Error).message, retryInMs }),
+    onSkip: (reason: string) => onLog('debug', reason),
+  };
+}
+
 export const BACKOFF_MIN_MS = 250;
 export const BACKOFF_MAX_MS = 30_000;
 export const RESET_PAUSE_MS = 1_000;

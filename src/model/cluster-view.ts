@@ -4,7 +4,7 @@
 // session, its confd's endpoint and its `rms` service fid).
 import type { ConsulClient } from '../consul/client.ts';
 import type { CatalogService } from '../consul/catalog.ts';
-import { BlockingWatch } from '../consul/blocking.ts';
+import { BlockingWatch, watchLogHooks } from '../consul/blocking.ts';
 import { fidFromKey, PROCESS_CONTAINER, SERVICE_CONTAINER, type Fid } from '../fid.ts';
 
 export interface Endpointed { fid: Fid; endpoint: string }
@@ -41,9 +41,7 @@ export class ClusterViewSource {
 
   /** Starts both watches; resolves once each has delivered its first result. */
   async start(): Promise<void> {
-    const onError = (name: string) => (error: unknown, retryInMs: number) =>
-      this.#events.onLog('warn', `${name} watch failed; retrying`, { error: (error as Error).message, retryInMs });
-    const onSkip = (reason: string) => this.#events.onLog('debug', reason);
+    const { onError, onSkip } = watchLogHooks((level, msg, fields) => this.#events.onLog(level, msg, fields));
     const confd = new BlockingWatch<CatalogService[]>({
       name: 'catalog confd', onError: onError('catalog confd'), onSkip,
       fetch: async (index, wait, signal) => { const r = await this.#consul.catalog.service('confd', { index, wait, signal }); return { value: r.services, index: r.index }; },

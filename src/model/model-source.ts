@@ -3,7 +3,7 @@
 // process_restarts/, and the health of the hax, confd and ios services. Each
 // change is parsed here (V8) and handed to the core as compact records.
 import type { ConsulClient } from '../consul/client.ts';
-import { BlockingWatch } from '../consul/blocking.ts';
+import { BlockingWatch, watchLogHooks } from '../consul/blocking.ts';
 import { parseFid } from '../fid.ts';
 import type { HealthRow, ProcessRow } from '../core/records.ts';
 import { parseConfTree, type ConfIndex, type KvItem } from './conf-tree.ts';
@@ -36,9 +36,7 @@ export class ModelSource {
 
   /** Starts every watch; resolves once each delivered its first result. */
   async start(): Promise<void> {
-    const onError = (name: string) => (error: unknown, retryInMs: number) =>
-      this.#events.onLog('warn', `${name} watch failed; retrying`, { error: (error as Error).message, retryInMs });
-    const onSkip = (reason: string) => this.#events.onLog('debug', reason);
+    const { onError, onSkip } = watchLogHooks((level, msg, fields) => this.#events.onLog(level, msg, fields));
     const kvWatch = (prefix: string, onChange: (items: KvItem[], index: number) => void) => new BlockingWatch<KvItem[]>({
       name: `kv ${prefix}`, onError: onError(`kv ${prefix}`), onSkip,
       fetch: async (index, wait, signal) => {
