@@ -18,6 +18,7 @@ import { createLogger } from '../../src/log.ts';
 import { Codec } from '../../src/core/codec.ts';
 import { Peer, pfid, until } from '../../test/behaviour/_world.ts';
 import { percentile, printTable, writeResult } from '../lib/report.ts';
+import { postFresh } from '../lib/post.ts';
 
 const FIXTURE = fileURLToPath(new URL('../../../shared/fixtures/hare-layout/', import.meta.url));
 const quick = process.argv.includes('--quick');
@@ -43,8 +44,6 @@ async function loadSeed(consul: ConsulClient, cl: SeedCluster): Promise<void> {
       await consul.agent.registerService({ ID: String(p.fidk), Name: p.service, Address: p.address, Port: p.port, Meta: meta,
         Check: { CheckID: `service:${p.fidk}`, Name: `Service '${p.service}' check`, TTL: '87600h', Status: 'passing' } });
     } else {
-      // paced: a burst of catalog-only nodes made the dev agent lose its raft leadership at 100 nodes
-      await new Promise((r) => setTimeout(r, 10));
       await consul.catalog.register({ Node: cl.node_list[p.node - 1]!.consul_node, Address: p.address.replace('inet:tcp:', ''),
         Service: { ID: String(p.fidk), Service: p.service, Address: p.address, Port: p.port, Meta: meta },
         Checks: [{ CheckID: 'SerfHealth', Name: 'Serf Health Status', Status: 'passing' }, { CheckID: `service:${p.fidk}`, Name: `Service '${p.service}' check`, ServiceID: String(p.fidk), Status: 'passing' }] });
@@ -105,7 +104,7 @@ async function runSize(nodes: number, dir: string): Promise<SizeResult> {
     const payload: { Checks: { CheckID: string }[] }[] = [];
     for (const name of ['hax', 'confd', 'ios']) payload.push(...(await (await fetch(`${agent.url}/v1/health/service/${name}`)).json() as typeof payload));
     for (const e of payload) for (const c of e.Checks) if (c.CheckID === 'SerfHealth') c.CheckID = 'serfHealth';
-    const body = JSON.stringify(payload);
+    const body = Buffer.from(JSON.stringify(payload));
     const localFailing = failing.filter((f) => hax!.api.clusterStatus().nodes[0]!.processes.some((p: { fid: string }) => p.fid === f));
     progress(`${nodes} node(s): POST / x${POSTS}`);
     const postMs: number[] = [];
@@ -115,9 +114,9 @@ async function runSize(nodes: number, dir: string): Promise<SizeResult> {
       for (const f of localFailing) await consul.kv.put(`processes/${f}`, '{"state": "M0_CONF_HA_PROCESS_STARTED", "type": "M0_CONF_HA_PROCESS_M0D"}');
       await until(`the model to see the re-armed processes (${nodes} nodes, post ${i}, ${localFailing})`, () => localFailing.every((f) => hax!.api.clusterStatus().nodes[0]!.processes.find((p: { fid: string }) => p.fid === f)?.event === 'M0_CONF_HA_PROCESS_STARTED') || undefined);
       const t0 = performance.now();
-      const res = await fetch(`http://127.0.0.1:${httpPort}/`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Consul-Index': String(1e9 + i) }, body });
-      const r = await res.json() as { notes: unknown[]; reason: string };
+      const res = await postFresh(httpPort, '/', body, { 'X-Consul-Index': String(1e9 + i) });
       postMs.push(performance.now() - t0);
+      const r = JSON.parse(res.text) as { notes: unknown[]; reason: string };
       postNotes = r.notes.length;
       if (r.notes.length === 0) throw new Error(`POST / broadcast nothing: ${r.reason}`);
       // hax's own record of it (processes/<fid> STOPPED) must be durable before the next re-arm

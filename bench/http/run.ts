@@ -3,26 +3,16 @@
 // Each request goes on a fresh connection, as Consul's watch handler sends it;
 // the server runs in its own process (bench/http/server.ts), as hax does.
 // Usage: node --import tsx bench/http/run.ts [--quick]
-import { request } from 'node:http';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { alternatingBodies } from './payload.ts';
 import { percentile, printTable, sample, writeResult } from '../lib/report.ts';
+import { postFresh } from '../lib/post.ts';
 
 const quick = process.argv.includes('--quick');
 const SIZES = [10, 100, 1000, 10000];
 
-function post(port: number, body: Buffer): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: '/', method: 'POST', agent: false,
-      headers: { 'Content-Type': 'application/json', 'Content-Length': body.length, 'X-Consul-Index': '42', Connection: 'close' } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+const post = async (port: number, body: Buffer): Promise<number> => (await postFresh(port, '/', body, { 'X-Consul-Index': '42' })).status;
 
 async function main(): Promise<void> {
   const server = spawn(process.execPath, ['--import', 'tsx', new URL('./server.ts', import.meta.url).pathname], { stdio: ['ignore', 'pipe', 'inherit'] });

@@ -2,7 +2,11 @@
 // A4, consul-template's view loop): send back the last X-Consul-Index, treat
 // "same index" as "no change" (a timeout looks exactly like that), reset to 0
 // when the index goes backwards, skip results equal to the last one, and back
-// off with jitter on errors. Each iteration says why it continued.
+// off with jitter on errors. Each iteration says why it continued. Under
+// churn a watch may be rate-limited by a token bucket (burst 2, as A4
+// recommends): a single change is still seen at once, but a stream of them
+// (hax's own writes under a watched prefix) costs one read per interval, not
+// one per write, and the reads coalesce into the newest state.
 
 export interface BlockingResult<T> { value: T; index?: number }
 
@@ -19,6 +23,11 @@ export interface BlockingWatchInput<T> {
   onSkip?(reason: string): void;
   /** Blocking wait Consul may hold the request (Go duration). */
   wait?: string;
+  /**
+   * Least average time between two reads under churn (token bucket, burst 2).
+   * Absent: no limit. A read that returns nothing new still spends a token.
+   */
+  minIntervalMs?: number;
   /** Random source in [0,1) for jitter; injectable for tests. */
   random?: () => number;
 }
@@ -80,7 +89,14 @@ export class BlockingWatch<T> {
     // The first result is always handed on, even `undefined` (a missing key).
     let last: { serialised: string | undefined } | undefined;
     let failures = 0;
+    const bucket = this.#input.minIntervalMs ? new TokenBucket(2, this.#input.minIntervalMs) : undefined;
     while (!signal.aborted) {
+      const waitMs = bucket?.take(performance.now()) ?? 0;
+      if (waitMs > 0) {
+        onSkip?.(`${this.#input.name}: rate-limited, next read in ${Math.round(waitMs)} ms`);
+        await sleep(waitMs, signal);
+        if (signal.aborted) break;
+      }
       let result: BlockingResult<T>;
       try {
         result = await fetch(index, this.#input.wait ?? '60s', signal);
@@ -108,6 +124,20 @@ export class BlockingWatch<T> {
       await onChange(result.value, index);
       this.#resolveFirst();
     }
+  }
+}
+
+/** `capacity` tokens, one more every `everyMs`; take() says how long to wait for one (and takes it). */
+export class TokenBucket {
+  #tokens: number;
+  #at = -Infinity;
+  constructor(readonly capacity: number, readonly everyMs: number) { this.#tokens = capacity; }
+
+  take(nowMs: number): number {
+    if (this.#at !== -Infinity) this.#tokens = Math.min(this.capacity, this.#tokens + (nowMs - this.#at) / this.everyMs);
+    this.#at = nowMs;
+    this.#tokens -= 1;
+    return this.#tokens >= 0 ? 0 : -this.#tokens * this.everyMs;
   }
 }
 

@@ -1,9 +1,11 @@
 // Starts and stops a real Consul agent in -dev mode on loopback, for the demo
 // and the tests. Every port the agent opens (HTTP, DNS, gRPC, serf LAN/WAN,
 // server RPC) is chosen free, so two agents never collide, and the agent is
-// stopped by its pid.
+// stopped by its pid. Its output goes to a file, never a pipe: a pipe that
+// nobody drains (a test blocked in a synchronous call) fills at 64 KiB, the
+// agent's logger blocks on it, and every HTTP request hangs behind it.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { createSocket } from 'node:dgram';
 import { tmpdir } from 'node:os';
@@ -69,10 +71,12 @@ export async function startDevAgent(options: DevAgentOptions = {}): Promise<DevA
     '-http-port', String(ports.http), '-dns-port', '-1', '-grpc-port', '-1',
     '-serf-lan-port', String(ports.serfLan), '-serf-wan-port', String(ports.serfWan), '-server-port', String(ports.server),
     '-data-dir', join(dataDir, 'data'), '-config-dir', configDir];
-  const child: ChildProcess = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout!.on('data', (d) => { output = (output + d.toString()).slice(-200_000); });
-  child.stderr!.on('data', (d) => { output = (output + d.toString()).slice(-200_000); });
+  const logPath = join(dataDir, 'agent.log');
+  const logFd = openSync(logPath, 'a');
+  const child: ChildProcess = spawn(bin, args, { stdio: ['ignore', logFd, logFd] });
+  closeSync(logFd);
+  let finalLog: string | undefined;
+  const output = (): string => finalLog ?? (() => { try { return readFileSync(logPath, 'utf8').slice(-200_000); } catch { return ''; } })();
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = `http://127.0.0.1:${ports.http}`;
 
@@ -83,22 +87,23 @@ export async function startDevAgent(options: DevAgentOptions = {}): Promise<DevA
       await exited;
       clearTimeout(killer);
     }
+    finalLog ??= output();
     rmSync(dataDir, { recursive: true, force: true });
   };
 
   const deadline = Date.now() + 20_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`consul agent exited early (code ${child.exitCode}):\n${output.slice(-4000)}`);
+    if (child.exitCode !== null) throw new Error(`consul agent exited early (code ${child.exitCode}):\n${output().slice(-4000)}`);
     try {
       const res = await fetch(`${url}/v1/status/leader`);
       const body = await res.text();
       if (res.ok && body.includes(':')) break;
     } catch { /* not up yet */ }
-    if (Date.now() > deadline) { await stop(); throw new Error(`consul agent at ${url} elected no leader in 20 s:\n${output.slice(-4000)}`); }
+    if (Date.now() > deadline) { await stop(); throw new Error(`consul agent at ${url} elected no leader in 20 s:\n${output().slice(-4000)}`); }
     await new Promise((r) => setTimeout(r, 100));
   }
   return {
-    url, pid: child.pid!, nodeName, configDir, stop, log: () => output,
+    url, pid: child.pid!, nodeName, configDir, stop, log: output,
     reload: async () => { await promisify(execFile)(bin, ['reload', `-http-addr=${url}`]); },
   };
 }

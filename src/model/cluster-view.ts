@@ -32,6 +32,9 @@ export class ClusterViewSource {
   #leaderValue = '';
   readonly #node: string | undefined;
   readonly #watches: BlockingWatch<unknown>[] = [];
+  /** Why the view must be published again (set while a publish is running). */
+  #dirty: string | undefined;
+  #publishing: Promise<void> | undefined;
 
   constructor(consul: ConsulClient, events: ClusterViewEvents, node?: string) {
     this.#consul = consul;
@@ -65,7 +68,29 @@ export class ClusterViewSource {
     await Promise.all(this.#watches.map((w) => w.stop()));
   }
 
-  async #publish(why: string): Promise<void> {
+  /**
+   * One publish at a time, and the last one always sees the newest state.
+   * Two overlapping publishes (both watches' first results arrive together)
+   * used to finish out of order: a view with no confd, computed before the
+   * catalog answered, landed after the good one and hax answered QUERY for ever.
+   */
+  #publish(why: string): Promise<void> {
+    this.#dirty = this.#dirty ? `${this.#dirty}; ${why}` : why;
+    this.#publishing ??= (async () => {
+      try {
+        while (this.#dirty !== undefined) {
+          const reason = this.#dirty;
+          this.#dirty = undefined;
+          const rm = await this.#principalRm();
+          this.#events.onView({ ...this.#current(), rm }, reason);
+        }
+      } finally { this.#publishing = undefined; }
+    })();
+    return this.#publishing;
+  }
+
+  /** The confds and the RC flag as the watches last saw them. */
+  #current(): { confds: Endpointed[]; isRc: boolean } {
     const confds: Endpointed[] = [];
     for (const s of this.#confds) {
       const fid = fidFromKey(PROCESS_CONTAINER, s.ServiceID);
@@ -73,7 +98,7 @@ export class ClusterViewSource {
       confds.push({ fid, endpoint: serviceEndpoint(s) });
     }
     const isRc = this.#node !== undefined && hostOf(this.#leaderValue.trim()) === hostOf(this.#node);
-    this.#events.onView({ confds, rm: await this.#principalRm(), isRc }, why);
+    return { confds, isRc };
   }
 
   /** The RM: the confd on the leader's node, with its `rms` service fid from KV. */

@@ -17,6 +17,14 @@ export interface ModelEvents {
 }
 
 export const HEALTH_SERVICES = ['hax', 'confd', 'ios'];
+/**
+ * Rate limit of every model watch under churn. hax's own writes land under
+ * m0conf/ and processes/ with each Motr event; the core already holds them,
+ * so re-reading the whole tree after each one (about 1 MB at 100 nodes) only
+ * competed with the next event for the CPU. A lone outside change is still
+ * read at once (the bucket's burst); the core skips views older than its own writes.
+ */
+export const MODEL_WATCH_INTERVAL_MS = 250;
 type Status = HealthRow['nodeStatus'];
 const status = (s: string | undefined): Status => (s === 'passing' || s === 'warning' || s === 'critical' || s === 'maintenance' ? s : 'critical');
 
@@ -38,7 +46,7 @@ export class ModelSource {
   async start(): Promise<void> {
     const { onError, onSkip } = watchLogHooks((level, msg, fields) => this.#events.onLog(level, msg, fields));
     const kvWatch = (prefix: string, onChange: (items: KvItem[], index: number) => void) => new BlockingWatch<KvItem[]>({
-      name: `kv ${prefix}`, onError: onError(`kv ${prefix}`), onSkip,
+      name: `kv ${prefix}`, onError: onError(`kv ${prefix}`), onSkip, minIntervalMs: MODEL_WATCH_INTERVAL_MS,
       fetch: async (index, wait, signal) => {
         const r = await this.#consul.kv.list(prefix, { index, wait, signal });
         return { value: r.entries.map((e) => ({ key: e.key, value: e.value, modifyIndex: e.entry.ModifyIndex })), index: r.index };
@@ -73,7 +81,7 @@ export class ModelSource {
       if (this.#processes) this.#events.onProcesses(this.#processes.index, this.#processes.rows, this.#restarts);
     });
     const health = HEALTH_SERVICES.map((service) => new BlockingWatch<HealthRow[]>({
-      name: `health ${service}`, onError: onError(`health ${service}`), onSkip,
+      name: `health ${service}`, onError: onError(`health ${service}`), onSkip, minIntervalMs: MODEL_WATCH_INTERVAL_MS,
       fetch: async (index, wait, signal) => {
         const r = await this.#consul.health.service(service, { index, wait, signal });
         const rows = r.entries.map((e) => {
