@@ -97,12 +97,29 @@ export class ConsulReplied {
   }
 }
 
-export class HealthCheck {
-  constructor(public serviceId: string, public status: u8) {}
-}
+/** What a check's ServiceID is (see HealthReported). */
+export const ID_NONE: u8 = 0;      // no ServiceID: a node-level check (serfHealth)
+export const ID_DECIMAL: u8 = 1;   // a decimal process fid key, in `key`
+export const ID_TEXT: u8 = 2;      // anything else, in `text`
 
+/**
+ * Consul's service-watch payload, flat: check i of the payload has
+ * kind[i], key[i], text[i] and status[i]; entry e owns the checks from
+ * entryEnd[e-1] (0 for the first) to entryEnd[e]. Payloads carry thousands
+ * of checks whose ServiceIDs are nearly all decimal process fid keys (hare
+ * registers services so): those are parsed straight from the record, with no
+ * string and no object made per check.
+ */
 export class HealthReported {
-  entries: Array<Array<HealthCheck>> = [];
+  entryEnd: Array<i32> = [];
+  kind: Array<u8> = [];
+  key: Array<u64> = [];
+  text: Array<string> = [];
+  status: Array<u8> = [];
+
+  get entries(): i32 { return this.entryEnd.length; }
+  first(e: i32): i32 { return e == 0 ? 0 : this.entryEnd[e - 1]; }
+
   static read(r: Reader): HealthReported {
     const e = new HealthReported();
     const n = r.u32('entry count');
@@ -110,16 +127,35 @@ export class HealthReported {
     for (let i: u32 = 0; i < n && !r.failed; i++) {
       const m = r.u32('check count');
       if (<u64>m * 5 > <u64>r.remaining) abort('event record malformed: check count');
-      const checks = new Array<HealthCheck>();
       for (let j: u32 = 0; j < m && !r.failed; j++) {
-        const id = readStr(r, 'serviceId');
+        e.readServiceId(r);
         const st = r.u8('status');
         if (st > 3) abort('event record malformed: health status');
-        checks.push(new HealthCheck(id, st));
+        e.status.push(st);
       }
-      e.entries.push(checks);
+      e.entryEnd.push(e.status.length);
     }
     must(r);
     return e;
+  }
+
+  /** `str serviceId`: a decimal of ≤ 20 digits that fits a u64 becomes a key, an empty one a node check, anything else text. */
+  private readServiceId(r: Reader): void {
+    const n = r.u32('serviceId');
+    if (n <= 20 && <usize>n <= r.remaining) {
+      let v: u64 = 0;
+      let ok = true;
+      for (let i: u32 = 0; i < n; i++) {
+        const d = <u64>load<u8>(r.pos + <usize>i) - 0x30;
+        if (d > 9 || v > (<u64>-1 - d) / 10) { ok = false; break; }
+        v = v * 10 + d;
+      }
+      if (ok) {
+        r.skip(<u64>n, 'serviceId');
+        this.kind.push(n == 0 ? ID_NONE : ID_DECIMAL); this.key.push(v); this.text.push('');
+        return;
+      }
+    }
+    this.kind.push(ID_TEXT); this.key.push(0); this.text.push(r.utf8(<u64>n, 'serviceId'));
   }
 }

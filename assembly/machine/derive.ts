@@ -93,15 +93,14 @@ export function hostOf(name: string): string {
  * Current health of a process (§5.2b) from the model: the node's serfHealth,
  * the process's service check, and its processes/<fid> event.
  */
-export function currentHealth(m: Model, p: i32, localNode: string): u8 {
+export function currentHealth(m: Model, p: i32, localHost: string): u8 {
   const o = m.get(p);
-  const n = m.nodeOf(p);
-  const host = n >= 0 ? hostOf(m.get(n).name) : '';
+  const host = m.hostOf(p);
   if (!m.nodeHealth.has(host)) return H_OFFLINE;
   if (m.nodeHealth.get(host) != HEALTH_PASSING) return H_OFFLINE;
   if (o.check == CHECK_NONE) return H_UNKNOWN;
   if (o.check != HEALTH_PASSING) return H_OFFLINE;
-  const local = host == hostOf(localNode);
+  const local = host == localHost;
   const e = o.event;
   if (e == E_STARTED) return H_RECOVERING;
   if (e == E_DTM_RECOVERED) return H_OK;
@@ -110,10 +109,10 @@ export function currentHealth(m: Model, p: i32, localNode: string): u8 {
 }
 
 /** The note an NVEC GET gets for a process (§5.3): RECOVERING of a confd or hax → ONLINE. */
-export function processNote(m: Model, p: i32, localNode: string, isHax: bool): u32 {
+export function processNote(m: Model, p: i32, localHost: string, isHax: bool): u32 {
   const o: Obj = m.get(p);
   if (isHax) return NC_ONLINE;   // hax answers for itself: it is running
-  const h = currentHealth(m, p, localNode);
+  const h = currentHealth(m, p, localHost);
   if (h == H_RECOVERING && o.kind == K_CONFD) return NC_ONLINE;
   if (h == H_RECOVERING && o.kind == K_HAX) return NC_ONLINE;
   return healthToNote(h);

@@ -22,11 +22,12 @@ import { Fid, formatFid, parseFidText, PROCESS_CONTAINER } from '../codec/fid';
 import { CodecError, describe } from '../codec/errors';
 import { encodeNvecSet, NVEC_MSG_WIRE, STATE_NAMES, M0_NC_ONLINE, M0_NC_TRANSIENT } from '../codec/ha-msg';
 import { Out } from '../actions';
-import { HealthReported } from '../events';
+import { HealthReported, ID_NONE, ID_DECIMAL, ID_TEXT } from '../events';
 import { HEALTH_PASSING } from '../abi';
 import { state } from './state';
 import { O_PROCESS, K_HAX, T_M0MKFS, E_STOPPED, EVENT_NAMES, TYPE_NAMES } from './model';
-import { currentHealth, hostOf, H_OFFLINE, H_FAILED } from './derive';
+import { currentHealth, H_OFFLINE, H_FAILED } from './derive';
+import { FidStates } from './fid-states';
 import { Plan, expand, emitBroadcast } from './expand';
 import { Commit, commit, saturated, processValue, processUpdatePayload } from './commit';
 
@@ -56,35 +57,36 @@ export function onHealthReported(r: Reader, out: Out): void {
   const cs = new Array<u64>();
   const ks = new Array<u64>();
   const sts = new Array<u32>();
-  const keys = new Array<string>();
-  const seen = new Map<string, u32>();
+  const seen = new FidStates();
   let states = 0;
   let skipped = '';
-  for (let i = 0; i < e.entries.length; i++) {
-    const checks = e.entries[i];
+  for (let i = 0; i < e.entries; i++) {
     let ok = true;
-    for (let j = 0; j < checks.length; j++) {
-      const c = checks[j];
-      if (c.status != HEALTH_PASSING) ok = false;
-      if (c.serviceId.length == 0) continue;
-      const f = serviceFid(c.serviceId);
-      if (f === null) {
-        if (skipped.length < 200) skipped += (skipped.length ? ', ' : '') + '"' + c.serviceId + '"';
-        continue;
+    for (let j = e.first(i); j < e.entryEnd[i]; j++) {
+      if (e.status[j] != HEALTH_PASSING) ok = false;
+      const kind = e.kind[j];
+      if (kind == ID_NONE) continue;
+      let fc = PROCESS_CONTAINER, fk = e.key[j];
+      if (kind == ID_TEXT) {
+        const f = serviceFid(e.text[j]);
+        if (f === null) {
+          if (skipped.length < 200) skipped += (skipped.length ? ', ' : '') + '"' + e.text[j] + '"';
+          continue;
+        }
+        fc = f.c; fk = f.k;
       }
       states++;
       const st = ok ? M0_NC_ONLINE : M0_NC_TRANSIENT;
-      const key = formatFid(f.c, f.k);
-      const before: u32 = seen.has(key) ? seen.get(key) : (state.lastState.has(key) ? state.lastState.get(key) : 0);
+      const before: u32 = seen.has(fc, fk) ? seen.get(fc, fk) : state.lastState.get(fc, fk);
       if (before == st) continue;
-      seen.set(key, st);
-      cs.push(f.c); ks.push(f.k); sts.push(st); keys.push(key);
+      seen.set(fc, fk, st);
+      cs.push(fc); ks.push(fk); sts.push(st);
     }
   }
   const skipNote = skipped.length ? '; skipped ServiceIDs that are neither a number nor a fid: ' + skipped : '';
   const n = cs.length;
   if (n == 0) {
-    out.reason('BROADCAST_UNCHANGED', e.entries.length.toString() + ' entr(ies), ' + states.toString() +
+    out.reason('BROADCAST_UNCHANGED', e.entries.toString() + ' entr(ies), ' + states.toString() +
       ' state(s), none changed since the last broadcast; nothing sent' + skipNote);
     return;
   }
@@ -98,13 +100,13 @@ export function onHealthReported(r: Reader, out: Out): void {
     encodeNvecSet(out.w, cs, ks, sts, sent, chunk, 0, err);
     if (err.failed) abort('health rule produced a note Motr refuses: ' + describe(err));
     out.endBroadcast(at, cs, ks, sts, sent, chunk);
-    for (let i = sent; i < sent + chunk; i++) state.lastState.set(keys[i], sts[i]);
+    for (let i = sent; i < sent + chunk; i++) state.lastState.set(cs[i], ks[i], sts[i]);
     sent += chunk;
     messages++;
   }
   let summary = '';
   for (let i = 0; i < min(n, 8); i++) {
-    summary += (i ? ', ' : '') + keys[i] + ' ' + STATE_NAMES[sts[i]];
+    summary += (i ? ', ' : '') + formatFid(cs[i], ks[i]) + ' ' + STATE_NAMES[sts[i]];
   }
   if (n > 8) summary += ', …';
   if (sent < n) {
@@ -120,37 +122,40 @@ function onHealthWithModel(e: HealthReported, consulIndex: u64, out: Out): void 
   const m = state.model;
   const stale = consulIndex != 0 && consulIndex < m.healthIndex;
   const procs = new Array<i32>();
-  for (let i = 0; i < e.entries.length; i++) {
-    const checks = e.entries[i];
+  for (let i = 0; i < e.entries; i++) {
     let serf: u8 = HEALTH_PASSING;
     let serfSeen = false;
-    for (let j = 0; j < checks.length; j++) {
-      const c = checks[j];
-      if (c.serviceId.length == 0) { if (!serfSeen) { serf = c.status; serfSeen = true; } continue; }
-      const f = serviceFid(c.serviceId);
-      if (f === null) continue;
-      const p = m.find(f.c, f.k);
+    for (let j = e.first(i); j < e.entryEnd[i]; j++) {
+      const kind = e.kind[j];
+      if (kind == ID_NONE) { if (!serfSeen) { serf = e.status[j]; serfSeen = true; } continue; }
+      let p: i32 = -1;
+      if (kind == ID_DECIMAL) p = m.find(PROCESS_CONTAINER, e.key[j]);
+      else {
+        const f = serviceFid(e.text[j]);
+        if (f === null) continue;
+        p = m.find(f.c, f.k);
+      }
       if (p < 0 || m.get(p).type != O_PROCESS) continue;
       procs.push(p);
       if (stale) continue;
-      m.get(p).check = c.status;
+      m.get(p).check = e.status[j];
       const n = m.nodeOf(p);
-      if (n >= 0 && serfSeen) m.nodeHealth.set(hostOf(m.get(n).name), serf);
+      if (n >= 0 && serfSeen) m.nodeHealth.set(m.get(n).host, serf);
     }
   }
   if (!stale && consulIndex > m.healthIndex) m.healthIndex = consulIndex;
   const plan = new Plan();
   let acted = '';
   let txns = 0;
-  const myHost = hostOf(state.node);
+  const myHost = state.host;
   for (let x = 0; x < procs.length; x++) {
     const p = procs[x];
     const o = m.get(p);
-    const h = currentHealth(m, p, state.node);
+    const h = currentHealth(m, p, myHost);
     if (h != H_OFFLINE && h != H_FAILED) continue;
     if (state.isHax(o.c, o.k) || o.kind == K_HAX || o.ptype == T_M0MKFS) continue;
     const n = m.nodeOf(p);
-    const host = n >= 0 ? hostOf(m.get(n).name) : '';
+    const host = n >= 0 ? m.get(n).host : '';
     const local = host == myHost;
     const deadNode = !m.nodeHealth.has(host) || m.nodeHealth.get(host) != HEALTH_PASSING;
     if (!local && !(state.isRc && deadNode)) continue;
@@ -173,7 +178,7 @@ function onHealthWithModel(e: HealthReported, consulIndex: u64, out: Out): void 
   }
   const staleNote = stale ? ' (payload index ' + consulIndex.toString() + ' older than the model\'s ' + m.healthIndex.toString() + ': the model\'s health was used)' : '';
   if (plan.size == 0) {
-    out.reason('HEALTH_NO_CHANGE', e.entries.length.toString() + ' entr(ies), ' + procs.length.toString() +
+    out.reason('HEALTH_NO_CHANGE', e.entries.toString() + ' entr(ies), ' + procs.length.toString() +
       ' process(es) of the conf tree: none newly OFFLINE/FAILED on this node' + staleNote);
     return;
   }

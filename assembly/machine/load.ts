@@ -26,6 +26,7 @@ function must(r: Reader): void { if (r.failed) abort('event record malformed: ' 
 
 export function onIdentitySet(r: Reader, out: Out): void {
   state.node = readStr(r, 'node');
+  state.host = hostOf(state.node);
   const f = readFid(r, 'hax fid');
   state.haxC = f.c; state.haxK = f.k;
   state.stopping = r.u8('stopping') != 0;

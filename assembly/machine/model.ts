@@ -63,6 +63,7 @@ export class Obj {
   kvIndex: u64 = 0;           // ModifyIndex of that value (or of our own last write)
   kvPending: i32 = 0;         // our writes of it not yet durable
   name: string = '';          // node name, process name, sdev path
+  host: string = '';          // nodes: the name before any ':' (hare's Consul node names carry a machine id)
   key: string = '';             // KV key of its state value (m0conf fid-keyed or sites tree)
   endpoint: string = '';      // processes
   children: Array<i32> = [];
@@ -105,7 +106,11 @@ export class Model {
     const i = this.objs.length;
     this.objs.push(o);
     this.byFid.set(fidKey(o.c, o.k), i);
-    if (o.type == O_NODE) this.nodeByName.set(o.name, i);
+    if (o.type == O_NODE) {
+      this.nodeByName.set(o.name, i);
+      const colon = o.name.indexOf(':');
+      o.host = colon < 0 ? o.name : o.name.substring(0, colon);
+    }
     return i;
   }
 
@@ -120,6 +125,12 @@ export class Model {
       j = o.parent;
     }
     return -1;
+  }
+
+  /** Host of the node an object hangs under; '' when it has none. */
+  hostOf(i: i32): string {
+    const n = this.nodeOf(i);
+    return n >= 0 ? this.objs[n].host : '';
   }
 
   processOf(i: i32): i32 {

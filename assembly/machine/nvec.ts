@@ -43,10 +43,10 @@ export function noteFor(c: u64, k: u64): u32 {
   let st: u32 = NC_ONLINE;
   if (i >= 0) {
     const o = m.get(i);
-    if (o.type == O_PROCESS) st = processNote(m, i, state.node, state.isHax(c, k));
+    if (o.type == O_PROCESS) st = processNote(m, i, state.host, state.isHax(c, k));
     else if (o.type == O_SERVICE) {
       const p = m.processOf(i);
-      st = p >= 0 ? processNote(m, p, state.node, state.isHax(m.get(p).c, m.get(p).k)) : NC_ONLINE;
+      st = p >= 0 ? processNote(m, p, state.host, state.isHax(m.get(p).c, m.get(p).k)) : NC_ONLINE;
     } else if (o.type == O_SDEV) st = deviceKvToNote(o.kvState);
     else if (o.type == O_DRIVE) st = o.ref >= 0 ? deviceKvToNote(m.get(o.ref).kvState) : deviceKvToNote(o.kvState);
     else if (o.type == O_NODE || o.type == O_ENCL || o.type == O_CTRL) st = namedKvToNote(o.kvState);

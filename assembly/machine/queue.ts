@@ -55,7 +55,7 @@ export function onBqMessage(r: Reader, out: Out): void {
     const i = m.find(f.c, f.k);
     const ev = nameIndex(EVENT_NAMES, str(p, 'state'));
     const h = bqEventToHealth(ev);
-    if (i >= 0 && m.nodeOf(i) >= 0 && hostOf(m.get(m.nodeOf(i)).name) == hostOf(state.node)) {
+    if (i >= 0 && m.nodeOf(i) >= 0 && m.hostOf(i) == state.host) {
       out.reason('BQ_LOCAL_SKIPPED', head + f.toString() + ' is a process of this node: its own hax already broadcast it');
       return;
     }

@@ -5,6 +5,7 @@
 // memory (a replayed health payload then broadcasts once more).
 import { Endpoint } from '../events';
 import { Model } from './model';
+import { FidStates } from './fid-states';
 
 export const PENDING_MAX: i32 = 65536;
 
@@ -32,10 +33,12 @@ export class CoreState {
   isRc: bool = false;
   nextOpId: u32 = 1;
   pending: Map<u32, PendingAck> = new Map();
-  /** Last broadcast note state per fid text (health rule idempotency). */
-  lastState: Map<string, u32> = new Map();
+  /** Last broadcast note state per fid (health rule idempotency). */
+  lastState: FidStates = new FidStates();
   model: Model = new Model();
   node: string = '';
+  /** hostOf(node), kept with it: the health rule compares it for every process. */
+  host: string = '';
   haxC: u64 = 0;
   haxK: u64 = 0;
   stopping: bool = false;

@@ -5,6 +5,7 @@
 //     the broadcast handed to the links (the response returns after that);
 //   a process event → processes/<fid> durable (hax acknowledges after the txn).
 // The original on this machine: 7.8 s and 366 ms at 100 nodes.
+// hax runs in its own process (hax-child.ts), as in production.
 // Usage: node --import tsx bench/hare-layout/run.ts [--quick]
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
@@ -13,8 +14,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startDevAgent, freePort } from '../../src/consul/dev-agent.ts';
 import { ConsulClient } from '../../src/consul/client.ts';
-import { startHax } from '../../src/daemon/hax-daemon.ts';
-import { createLogger } from '../../src/log.ts';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { Codec } from '../../src/core/codec.ts';
 import { Peer, pfid, until } from '../../test/behaviour/_world.ts';
 import { percentile, printTable, writeResult } from '../lib/report.ts';
@@ -80,6 +81,35 @@ async function failChecks(consul: ConsulClient, cl: SeedCluster, fraction: numbe
   return failing.map((p) => p.fid);
 }
 
+/** hax in its own process (hax-child.ts), asked over a line protocol. */
+class HaxChild {
+  readonly #child: ChildProcess;
+  readonly #waiting: ((line: string) => void)[] = [];
+  haLink = '';
+  private constructor(child: ChildProcess) {
+    this.#child = child;
+    createInterface({ input: child.stdout! }).on('line', (l) => this.#waiting.shift()?.(l));
+  }
+  static async start(consulUrl: string, httpPort: number): Promise<HaxChild> {
+    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./hax-child.ts', import.meta.url)), consulUrl, String(httpPort)], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const hax = new HaxChild(child);
+    const ready = await Promise.race([hax.#next<{ haLink: string }>(), new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`hax exited (${code}) before it was ready`))))]);
+    hax.haLink = ready.haLink;
+    return hax;
+  }
+  #next<T>(): Promise<T> { return new Promise((resolve) => this.#waiting.push((l) => resolve(JSON.parse(l) as T))); }
+  #ask<T>(line: string): Promise<T> { const reply = this.#next<T>(); this.#child.stdin!.write(line + '\n'); return reply; }
+  status = () => this.#ask<{ fid: string; event?: string | null }[]>('status');
+  count = () => this.#ask<number>('count');
+  acks = (from: number) => this.#ask<number[]>(`acks ${from}`);
+  async stop(): Promise<void> {
+    if (this.#child.exitCode !== null) return;
+    const exited = new Promise((r) => this.#child.once('exit', r));
+    this.#child.kill('SIGTERM');
+    await exited;
+  }
+}
+
 interface SizeResult { nodes: number; kvPairs: number; postMs: number[]; postNotes: number; eventMs: number[]; peerMs: number[] }
 
 async function runSize(nodes: number, dir: string): Promise<SizeResult> {
@@ -87,7 +117,7 @@ async function runSize(nodes: number, dir: string): Promise<SizeResult> {
   py(['gen', '--nodes', String(nodes), '--out', clusterFile]);
   const agent = await startDevAgent({ nodeName: 'srvnode-1:0a1b2c3d' });
   const peers: Peer[] = [];
-  let hax;
+  let hax: HaxChild | undefined;
   try {
     const addr = agent.url.replace('http://', '');
     progress(`${nodes} node(s): seeding seed.py's layout`);
@@ -96,23 +126,24 @@ async function runSize(nodes: number, dir: string): Promise<SizeResult> {
     progress(`${nodes} node(s): starting hax`);
     const consul = new ConsulClient(agent.url);
     const httpPort = await freePort();
-    hax = await startHax({ consulUrl: agent.url, listen: ['tcp:127.0.0.1:0'], http: { host: '127.0.0.1', port: httpPort } }, createLogger({ level: 'error', write: () => {} }));
+    hax = await HaxChild.start(agent.url, httpPort);
     const codec = await Codec.load();
     // the local node's Motr processes hold links (hax 1 is hax itself)
-    for (const k of [2, 3, 4]) { const p = new Peer(hax.haLinkAddresses[0]!, codec, pfid(k), 'M0_CONF_HA_PROCESS_M0D'); await p.connect(); peers.push(p); }
+    for (const k of [2, 3, 4]) { const p = new Peer(hax.haLink, codec, pfid(k), 'M0_CONF_HA_PROCESS_M0D'); await p.connect(); peers.push(p); }
     // the service-watch payload, exactly as Consul's watches deliver it (seed.py watch_payload)
     const payload: { Checks: { CheckID: string }[] }[] = [];
     for (const name of ['hax', 'confd', 'ios']) payload.push(...(await (await fetch(`${agent.url}/v1/health/service/${name}`)).json() as typeof payload));
     for (const e of payload) for (const c of e.Checks) if (c.CheckID === 'SerfHealth') c.CheckID = 'serfHealth';
     const body = Buffer.from(JSON.stringify(payload));
-    const localFailing = failing.filter((f) => hax!.api.clusterStatus().nodes[0]!.processes.some((p: { fid: string }) => p.fid === f));
+    const local = await hax.status();
+    const localFailing = failing.filter((f) => local.some((p) => p.fid === f));
     progress(`${nodes} node(s): POST / x${POSTS}`);
     const postMs: number[] = [];
     let postNotes = 0;
     for (let i = 0; i < POSTS; i++) {
       // re-arm: the failing local processes are STARTED again (as after a restart)
       for (const f of localFailing) await consul.kv.put(`processes/${f}`, '{"state": "M0_CONF_HA_PROCESS_STARTED", "type": "M0_CONF_HA_PROCESS_M0D"}');
-      await until(`the model to see the re-armed processes (${nodes} nodes, post ${i}, ${localFailing})`, () => localFailing.every((f) => hax!.api.clusterStatus().nodes[0]!.processes.find((p: { fid: string }) => p.fid === f)?.event === 'M0_CONF_HA_PROCESS_STARTED') || undefined);
+      await until(`the model to see the re-armed processes (${nodes} nodes, post ${i}, ${localFailing})`, async () => { const st = await hax!.status(); return localFailing.every((f) => st.find((p) => p.fid === f)?.event === 'M0_CONF_HA_PROCESS_STARTED') || undefined; });
       const t0 = performance.now();
       const res = await postFresh(httpPort, '/', body, { 'X-Consul-Index': String(1e9 + i) });
       postMs.push(performance.now() - t0);
@@ -126,13 +157,13 @@ async function runSize(nodes: number, dir: string): Promise<SizeResult> {
     const ios = peers[1]!;
     const peerMs: number[] = [];
     (ios.link as unknown as { sock: import('node:net').Socket }).sock.setNoDelay(true);
-    const from = hax.ackLatencyMs.length;
+    const from = await hax.count();
     for (let i = 0; i < EVENTS; i++) {
       const t0 = performance.now();
       await ios.processEvent(i % 2 ? 'STARTED' : 'DTM_RECOVERED');
       peerMs.push(performance.now() - t0);
     }
-    const eventMs = hax.ackLatencyMs.slice(from);
+    const eventMs = await hax.acks(from);
     const kvPairs = (await consul.kv.list('')).entries.length;
     return { nodes, kvPairs, postMs, postNotes, eventMs, peerMs };
   } finally {

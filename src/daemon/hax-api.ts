@@ -1,7 +1,7 @@
 // The daemon's answers to the HTTP routes (HaxApi), built on the core and the
 // link table. Kept apart from hax-daemon.ts so that the HTTP layer can be
 // tested in process against the real core.
-import type { CoreHost, Decision, HealthStatus } from '../core/core-host.ts';
+import type { CoreHost, Decision } from '../core/core-host.ts';
 import { RequestError } from '../errors.ts';
 import { parseFid, formatFid } from '../fid.ts';
 import { decodeValue } from '../consul/kv.ts';
@@ -31,10 +31,8 @@ export function createHaxApi({ core, links, apply, bq, conf, node }: HaxApiDeps)
   };
   return {
     async serviceHealth(payload, consulIndex) {
-      const entries = (payload ?? []).map((e) => ({
-        checks: e.Checks.map((c) => ({ serviceId: c.ServiceID ?? '', status: c.Status as HealthStatus })),
-      }));
-      const decision = core.healthReported(entries, consulIndex);
+      const entries = payload ?? [];
+      const decision = core.healthPayload(entries, consulIndex);
       apply(decision, { route: 'POST /', consulIndex, entries: entries.length });
       return broadcastResult(decision);
     },

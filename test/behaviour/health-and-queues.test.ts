@@ -18,8 +18,10 @@ const post = async (path: string, body: unknown, index?: number) => {
 };
 const setProcess = async (fid: string, ev: string) => {
   await w!.consul.kv.put(`processes/${fid}`, JSON.stringify({ state: `M0_CONF_HA_PROCESS_${ev}`, type: 'M0_CONF_HA_PROCESS_M0D' }));
-  await sleep(150);   // the blocking query brings it into the model
+  // the model's processes/ watch brings it in (rate-limited under churn: wait for it, not for a fixed time)
+  await until(`processes/${fid} ${ev} in the model`, () => eventInModel(fid) === `M0_CONF_HA_PROCESS_${ev}` || undefined);
 };
+const eventInModel = (fid: string) => w!.hax.api.clusterStatus().nodes.flatMap((n) => n.processes).find((p) => p.fid === fid)?.event;
 const entry = (node: string, id: string, svc: string, serf: string, status: string) => ({
   Node: { Node: node, Address: '127.0.0.1' }, Service: { ID: id, Service: svc, Address: 'inet:tcp:127.0.0.1', Port: 21001 },
   Checks: [{ Node: node, CheckID: 'serfHealth', Status: serf, ServiceID: '' }, { Node: node, CheckID: `service:${id}`, Status: status, ServiceID: id }],

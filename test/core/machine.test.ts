@@ -240,4 +240,15 @@ test('skips ServiceIDs that are neither a number nor a fid and names them', asyn
   assert.match(d.reason.text, '"web-1"');
 });
 
+test('a decimal ServiceID is a process fid key up to u64 max; past it, it is text and skipped', async () => {
+  const h = await core();
+  const max = only(h.healthReported([{ checks: [{ serviceId: '18446744073709551615', status: 'passing' }] }]), 'broadcast');
+  assert.equal(max.notes, [{ fid: '0x7200000000000001:0xffffffffffffffff', state: 'M0_NC_ONLINE' }]);
+  for (const id of ['18446744073709551616', '000000000000000000001', '12a']) {
+    const d = h.healthReported([{ checks: [{ serviceId: id, status: 'passing' }] }]);
+    assert.is(d.reason.code, 'BROADCAST_UNCHANGED', id);
+    assert.match(d.reason.text, `"${id}"`);
+  }
+});
+
 test.run();
