@@ -141,19 +141,7 @@ async function readJsonBody(req: IncomingMessage, op: Operation, limit: number):
     await drainOrDrop(req);
     throw new RequestError(415, 'HAX_ERR_CONTENT_TYPE', `expected Content-Type application/json, got "${type || 'none'}"`, 'Unsupported media type');
   }
-  // With a Content-Length (Consul always sends one) the chunks are copied
-  // once into a buffer of the announced size instead of concatenated at the end.
-  const exact = Number.isSafeInteger(declared) && declared > 0 ? Buffer.allocUnsafe(declared) : undefined;
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const c = chunk as Buffer;
-    if (size + c.length > limit) { await drainOrDrop(req); throw tooLarge(limit); }
-    if (exact && size + c.length <= exact.length) c.copy(exact, size);
-    else chunks.push(c);
-    size += c.length;
-  }
-  const raw = exact && size === exact.length && chunks.length === 0 ? exact : Buffer.concat(exact ? [exact.subarray(0, Math.min(size, exact.length)), ...chunks] : chunks);
+  const raw = await readBody(req, declared, limit);
   // Consul's payloads are ASCII: then latin1 decoding gives the same string
   // as UTF-8 without validating every byte (about 40 % less time on 1 MB).
   const text = isAscii(raw) ? raw.toString('latin1') : raw.toString('utf8');
@@ -170,6 +158,39 @@ async function readJsonBody(req: IncomingMessage, op: Operation, limit: number):
     throw new RequestError(400, 'HAX_ERR_BAD_SHAPE', `body${e?.instancePath ?? ''} ${e?.message ?? 'does not match the schema'}`, 'Bad JSON provided');
   }
   return body;
+}
+
+/**
+ * The whole body, from 'data' events (an async iterator costs a few promises
+ * per 64 KiB chunk, and a 1 MB payload has twenty). With a Content-Length
+ * (Consul always sends one) the chunks are copied once into a buffer of the
+ * announced size instead of concatenated at the end. Past `limit` it rejects
+ * with 413 and stops reading; a client that goes away mid-body rejects too.
+ */
+function readBody(req: IncomingMessage, declared: number, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const exact = Number.isSafeInteger(declared) && declared > 0 ? Buffer.allocUnsafe(declared) : undefined;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let settled = false;
+    const settle = (fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      req.off('data', onData); req.off('end', onEnd); req.off('error', onFail); req.off('close', onClose);
+      fn();
+    };
+    const onData = (c: Buffer) => {
+      if (size + c.length > limit) { settle(() => { req.resume(); reject(tooLarge(limit)); }); return; }
+      if (exact && size + c.length <= exact.length) c.copy(exact, size);
+      else chunks.push(c);
+      size += c.length;
+    };
+    const onEnd = () => settle(() => resolve(exact && size === exact.length && chunks.length === 0 ? exact
+      : Buffer.concat(exact ? [exact.subarray(0, Math.min(size, exact.length)), ...chunks] : chunks)));
+    const onFail = (error: Error) => settle(() => reject(error));
+    const onClose = () => settle(() => reject(new Error('the client closed the connection before the body ended')));
+    req.on('data', onData); req.on('end', onEnd); req.on('error', onFail); req.on('close', onClose);
+  });
 }
 
 function tokenMatches(header: string | undefined, token: Buffer): boolean {
