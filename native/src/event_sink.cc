@@ -5,10 +5,53 @@
 namespace hax {
 namespace {
 
-Napi::Object fid_to_js(Napi::Env env, const Fid &f) {
-    auto o = Napi::Object::New(env);
-    o.Set("container", Napi::BigInt::New(env, f.container));
-    o.Set("key", Napi::BigInt::New(env, f.key));
+// Events become JS objects through the C API with every status checked, not
+// through node-addon-api's wrappers: while a worker's environment is being
+// torn down, a wrapper's failed call throws a Napi::Error whose own
+// construction fails too, and node-addon-api then aborts the whole process
+// ("Error::Error napi_define_properties", seen in test/native/worker under
+// load). A failed call here just marks the batch undeliverable.
+class JsBuilder {
+public:
+    explicit JsBuilder(napi_env env) : env_(env) {}
+    bool ok() const { return ok_; }
+
+    napi_value object() { napi_value v = nullptr; check(napi_create_object(env_, &v)); return v; }
+    napi_value array(size_t n) { napi_value v = nullptr; check(napi_create_array_with_length(env_, n, &v)); return v; }
+    napi_value number(double d) { napi_value v = nullptr; if (ok_) check(napi_create_double(env_, d, &v)); return v; }
+    napi_value boolean(bool b) { napi_value v = nullptr; if (ok_) check(napi_get_boolean(env_, b, &v)); return v; }
+    napi_value bigint(uint64_t u) { napi_value v = nullptr; if (ok_) check(napi_create_bigint_uint64(env_, u, &v)); return v; }
+    napi_value string(const std::string &str) {
+        napi_value v = nullptr;
+        if (ok_) check(napi_create_string_utf8(env_, str.data(), str.size(), &v));
+        return v;
+    }
+    napi_value string(const char *str) { napi_value v = nullptr; if (ok_) check(napi_create_string_utf8(env_, str, NAPI_AUTO_LENGTH, &v)); return v; }
+    napi_value buffer(const std::vector<uint8_t> &bytes) {
+        napi_value v = nullptr;
+        void *data = nullptr;
+        if (ok_) check(napi_create_buffer_copy(env_, bytes.size(), bytes.data(), &data, &v));
+        return v;
+    }
+    void set(napi_value obj, const char *key, napi_value v) {
+        if (ok_ && obj != nullptr && v != nullptr) check(napi_set_named_property(env_, obj, key, v));
+        else ok_ = false;
+    }
+    void set(napi_value arr, uint32_t i, napi_value v) {
+        if (ok_ && arr != nullptr && v != nullptr) check(napi_set_element(env_, arr, i, v));
+        else ok_ = false;
+    }
+
+private:
+    void check(napi_status st) { if (st != napi_ok) ok_ = false; }
+    napi_env env_;
+    bool ok_ = true;
+};
+
+napi_value fid_to_js(JsBuilder &b, const Fid &f) {
+    napi_value o = b.object();
+    b.set(o, "container", b.bigint(f.container));
+    b.set(o, "key", b.bigint(f.key));
     return o;
 }
 
@@ -30,52 +73,51 @@ const char *type_name(EventType t) {
     return "unknown";
 }
 
-Napi::Object event_to_js(Napi::Env env, const Event &e) {
-    auto o = Napi::Object::New(env);
-    o.Set("type", type_name(e.type));
-    auto bytes = [&] { return Napi::Buffer<uint8_t>::Copy(env, e.bytes.data(), e.bytes.size()); };
+napi_value event_to_js(JsBuilder &b, const Event &e) {
+    napi_value o = b.object();
+    b.set(o, "type", b.string(type_name(e.type)));
     switch (e.type) {
     case EventType::Listening:
-        o.Set("address", e.text1);
+        b.set(o, "address", b.string(e.text1));
         break;
     case EventType::Entrypoint:
-        o.Set("reqId", double(e.req_id));
-        o.Set("remote", e.text1);
-        o.Set("first", e.first);
-        o.Set("fop", bytes());
+        b.set(o, "reqId", b.number(double(e.req_id)));
+        b.set(o, "remote", b.string(e.text1));
+        b.set(o, "first", b.boolean(e.first));
+        b.set(o, "fop", b.buffer(e.bytes));
         break;
     case EventType::LinkConnected:
     case EventType::LinkReused:
-        o.Set("reqId", double(e.req_id));
-        o.Set("linkId", double(e.link_id));
-        o.Set("processFid", fid_to_js(env, e.fid));
+        b.set(o, "reqId", b.number(double(e.req_id)));
+        b.set(o, "linkId", b.number(double(e.link_id)));
+        b.set(o, "processFid", fid_to_js(b, e.fid));
         break;
     case EventType::LinkAbsent:
-        o.Set("reqId", double(e.req_id));
+        b.set(o, "reqId", b.number(double(e.req_id)));
         break;
     case EventType::Received:
-        o.Set("linkId", double(e.link_id));
-        o.Set("tag", double(e.tag));
-        o.Set("msg", bytes());
+        b.set(o, "linkId", b.number(double(e.link_id)));
+        b.set(o, "tag", b.number(double(e.tag)));
+        b.set(o, "msg", b.buffer(e.bytes));
         break;
     case EventType::Delivered:
     case EventType::NotDelivered:
-        o.Set("linkId", double(e.link_id));
-        o.Set("tag", double(e.tag));
+        b.set(o, "linkId", b.number(double(e.link_id)));
+        b.set(o, "tag", b.number(double(e.tag)));
         break;
     case EventType::Disconnecting:
     case EventType::Disconnected:
-        o.Set("linkId", double(e.link_id));
+        b.set(o, "linkId", b.number(double(e.link_id)));
         break;
     case EventType::ProtocolError:
-        o.Set("remote", e.text1);
-        o.Set("code", e.code);
-        o.Set("message", e.message);
+        b.set(o, "remote", b.string(e.text1));
+        b.set(o, "code", b.string(e.code));
+        b.set(o, "message", b.string(e.message));
         break;
     case EventType::IoError:
-        o.Set("code", e.code);
-        o.Set("errno", double(e.err));
-        o.Set("message", e.message);
+        b.set(o, "code", b.string(e.code));
+        b.set(o, "errno", b.number(double(e.err)));
+        b.set(o, "message", b.string(e.message));
         break;
     }
     return o;
@@ -91,22 +133,22 @@ void deliver_batch(Napi::Env env, Napi::Function cb, EventSink *sink, EventBatch
         ~Consumed() { s->consumed(n); }
     } consumed{sink, n};
     if (env == nullptr || cb.IsEmpty()) return;
-    Napi::Array arr;
-    try {
-        // Node opens a handle scope around every TSFN call_js.
-        arr = Napi::Array::New(env, n);
-        for (size_t i = 0; i < n; ++i) arr.Set(uint32_t(i), event_to_js(env, (*batch)[i]));
-    } catch (const Napi::Error &) {
-        // Building JS values fails only while the environment is being torn
-        // down (no JS can run any more): drop the batch. Letting the error
-        // escape would std::terminate the process.
-        return;
-    }
-    try {
-        cb.Call({arr});
-    } catch (const Napi::Error &err) {
-        // A throwing handler must not vanish: make it an uncaught exception.
-        napi_fatal_exception(env, err.Value());
+    // Node opens a handle scope around every TSFN call_js.
+    JsBuilder b(env);
+    napi_value arr = b.array(n);
+    for (size_t i = 0; i < n && b.ok(); ++i) b.set(arr, uint32_t(i), event_to_js(b, (*batch)[i]));
+    // Building JS values fails only while the environment is being torn down
+    // (no JS can run any more): the batch is dropped.
+    if (!b.ok()) return;
+    napi_value recv = nullptr, result = nullptr;
+    if (napi_get_undefined(env, &recv) != napi_ok) return;
+    if (napi_call_function(env, recv, cb, 1, &arr, &result) == napi_pending_exception) {
+        // A throwing handler must not vanish: make it an uncaught exception
+        // (unless the environment is going away and the "exception" is its termination).
+        napi_value err = nullptr;
+        if (napi_get_and_clear_last_exception(env, &err) != napi_ok || err == nullptr) return;
+        napi_valuetype t = napi_undefined;
+        if (napi_typeof(env, err, &t) == napi_ok && t != napi_undefined) napi_fatal_exception(env, err);
     }
 }
 

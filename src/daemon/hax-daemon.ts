@@ -87,7 +87,6 @@ export async function startHax(config: HaxConfig, log: Logger, options: StartOpt
   aborted.catch(() => {});
   const core = await CoreHost.load();
   const links = new LinkTable();
-  let stopping = false;
   const addresses: string[] = [];
   let listeningResolve!: () => void;
   const listening = new Promise<void>((r) => { listeningResolve = r; });
@@ -119,7 +118,6 @@ export async function startHax(config: HaxConfig, log: Logger, options: StartOpt
       timerDue = dueMs;
       timer = setTimeout(() => { timer = undefined; timerDue = Infinity; apply(core.timerFired(Date.now())); }, Math.max(0, dueMs - Date.now()));
     },
-    put: (opId, key, value) => { void putDurably(opId, key, value); },
     onAck: (linkId, tag) => {
       const k = `${linkId}:${tag}`;
       const t0 = receivedAt.get(k);
@@ -136,22 +134,6 @@ export async function startHax(config: HaxConfig, log: Logger, options: StartOpt
     try { feed.publish(feedOfDecision(decision, context, links)); } catch { /* the feed never changes what hax does */ }
     if (reasons.length > 20_000) reasons.splice(0, 10_000);
     performer.apply(decision, context, coreLog);
-  }
-
-  /** The walking skeleton's single-key write (before a conf tree is loaded). */
-  async function putDurably(opId: number, key: string, value: string): Promise<void> {
-    for (let failures = 1; ; failures++) {
-      try {
-        const ok = await consul.kv.put(key, value);
-        apply(core.consulReplied(opId, ok), { opId, key });
-        return;
-      } catch (error) {
-        if (stopping) { apply(core.consulReplied(opId, false), { opId, key }); return; }
-        const delay = backoffMs(failures, Math.random);
-        log.log('warn', 'Consul write failed; retrying', { key, error: (error as Error).message, retryInMs: delay });
-        await new Promise((r) => setTimeout(r, delay));
-      }
-    }
   }
 
   function onShimEvents(events: ShimEvent[]): void {
@@ -235,7 +217,6 @@ export async function startHax(config: HaxConfig, log: Logger, options: StartOpt
     return {
       haLinkAddresses: addresses, httpAddress, links, api, identity, writer, reasons, ackLatencyMs,
       async stop() {
-        stopping = true;
         log.log('info', 'hax stopping');
         apply(core.identitySet(identity.node, identity.processFid, true));   // entrypoints now get the empty reply
         await http?.close();
@@ -251,7 +232,6 @@ export async function startHax(config: HaxConfig, log: Logger, options: StartOpt
       },
     };
   } catch (error) {
-    stopping = true;
     await http?.close().catch(() => {});
     await view.stop().catch(() => {});
     await model.stop().catch(() => {});

@@ -24,8 +24,6 @@ export interface PerformerDeps {
   onTimer(dueMs: number): void;
   /** A message was acknowledged to its link (for the socket → durable latency). */
   onAck?(linkId: number, tag: number): void;
-  /** Consul put of the walking-skeleton rule (no conf tree yet). */
-  put(opId: number, key: string, value: string): void;
 }
 
 const same = (a: Fid, b: Fid) => a.container === b.container && a.key === b.key;
@@ -121,8 +119,8 @@ export class Performer {
       case 'consul-txn':
         this.#d.writer.submit({ opId: action.opId, ops: action.ops });
         return;
-      case 'consul-put':
-        this.#d.put(action.opId, action.key, action.value);
+      case 'consul-put':   // the walking skeleton's single key (no conf tree yet): same durable, retrying path
+        this.#d.writer.submit({ opId: action.opId, ops: [{ verb: 'set', key: action.key, value: action.value }] });
         return;
       case 'drop-links': {
         for (const l of links.all()) {
