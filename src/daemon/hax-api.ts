@@ -23,7 +23,9 @@ export interface HaxApiDeps {
 const EVENT_NAMES = ['M0_CONF_HA_PROCESS_STARTING', 'M0_CONF_HA_PROCESS_STARTED', 'M0_CONF_HA_PROCESS_STOPPING', 'M0_CONF_HA_PROCESS_STOPPED', 'M0_CONF_HA_PROCESS_DTM_RECOVERED'];
 
 export function createHaxApi({ core, links, apply, bq, conf, node }: HaxApiDeps): HaxApi {
-  const notYet = (route: string) => new RequestError(501, 'HAX_ERR_NOT_IMPLEMENTED', `${route} is not implemented yet`, 'Not implemented');
+  // Only the daemon has a broadcast-queue consumer (it needs Consul); an API
+  // built without one (tools, the HTTP benchmark) says so instead of guessing.
+  const noConsumer = () => new RequestError(503, 'HAX_ERR_BQ_UNAVAILABLE', 'this hax has no broadcast-queue consumer (it runs without a Consul agent); POST /watcher/bq is served by `hax run`', 'Service unavailable');
   const broadcastResult = (decision: Decision) => {
     const notes = decision.actions.flatMap((a) => (a.kind === 'broadcast' ? a.notes : []));
     const sentTo = notes.length > 0 ? links.active().length : 0;
@@ -37,7 +39,7 @@ export function createHaxApi({ core, links, apply, bq, conf, node }: HaxApiDeps)
       return broadcastResult(decision);
     },
     async broadcastQueue(entries, consulIndex) {
-      if (!bq) throw notYet('POST /watcher/bq');
+      if (!bq) throw noConsumer();
       return bq.consume(entries, consulIndex);
     },
     async processKey(entry, consulIndex) {

@@ -99,6 +99,21 @@ test('bad requests get the documented 4xx with the error envelope, and change no
   } finally { await app.close(); }
 });
 
+test('POST /watcher/bq on a hax without a broadcast-queue consumer answers the declared 503, and nothing is applied', async () => {
+  const { app, base, applied } = await setup();
+  try {
+    const res = await fetch(`${base}/watcher/bq`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '[]' });
+    assert.is(res.status, 503);
+    const body = await res.json() as { status_code: number; error_type: string; error_message: string };
+    assert.is(body.status_code, 503);
+    assert.is(body.error_type, 'HAX_ERR_BQ_UNAVAILABLE');
+    assert.match(body.error_message, 'hax run');
+    assert.is(applied.length, 0);
+    const doc = await (await fetch(`${base}/openapi.yaml`)).text();
+    assert.match(doc, /'503':\s*\n\s*description: This hax has no broadcast-queue consumer/);
+  } finally { await app.close(); }
+});
+
 test('GET /openapi.yaml serves the document the routes were built from', async () => {
   const { app, base } = await setup();
   try {

@@ -2,7 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { vector } from './helpers.ts';
+import { vector } from '../core/helpers.ts';
 
 const BIN = new URL('../../bin/hax.js', import.meta.url).pathname;
 const hax = (args: string[], input?: string | Uint8Array) =>
