@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <string>
 
 #include "util/errno_text.h"
 
@@ -151,8 +152,17 @@ int Listener::accept_one(std::string &remote) const {
     socklen_t len = sizeof ss;
     int fd = ::accept4(fd_.get(), reinterpret_cast<sockaddr *>(&ss), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) return -1;
-    // Unix peers are unnamed: identify them by the listener's path.
-    remote = ss.ss_family == AF_UNIX ? address_ : sockaddr_text(reinterpret_cast<sockaddr *>(&ss));
+    if (ss.ss_family != AF_UNIX) {
+        remote = sockaddr_text(reinterpret_cast<sockaddr *>(&ss));
+        return fd;
+    }
+    // Unix peers are unnamed: the listener's path plus the peer process's pid
+    // (SO_PEERCRED, taken at connect time) tells two connections apart and
+    // names the Motr process behind each in logs and the links view.
+    ucred cred{};
+    socklen_t clen = sizeof cred;
+    remote = address_;
+    if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) == 0 && cred.pid > 0) remote += "#pid" + std::to_string(cred.pid);
     return fd;
 }
 

@@ -93,6 +93,9 @@ test('a unix socket listener has mode 0660, replaces a stale file, carries a lin
     await client.connect();
     client.send(eventMsg());
     await h.waitFor((e) => e.type === 'received');
+    // an unnamed unix peer is told apart by its pid (here: this test process)
+    const ep = await h.waitFor<Ev<'entrypoint'>>((e) => e.type === 'entrypoint');
+    assert.is(ep.remote, `unix:${sock}#pid${process.pid}`);
     client.close();
   } finally {
     await h.stop();
