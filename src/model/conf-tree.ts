@@ -27,7 +27,30 @@ function kindOf(types: string[], clientTypes: string[]): number {
   return KIND.other;
 }
 
+/**
+ * Fid texts parsed once and printed once per tree: the same node, process
+ * and service fids recur in thousands of keys (4,500 at 100 nodes), and
+ * BigInt parsing and printing per segment made a re-read cost 30–70 ms.
+ */
+class FidMemo {
+  readonly #parsed = new Map<string, Fid | null>();   // null: not a fid
+  readonly #text = new Map<Fid, string>();
+  parse(text: string): Fid | undefined {
+    const known = this.#parsed.get(text);
+    if (known !== undefined) return known ?? undefined;
+    const f = parseFid(text);
+    this.#parsed.set(text, f ?? null);
+    return f;
+  }
+  text(f: Fid): string {
+    let t = this.#text.get(f);
+    if (t === undefined) { t = formatFid(f); this.#text.set(f, t); }
+    return t;
+  }
+}
+
 export function parseConfTree(items: KvItem[], clientTypesText = ''): { rows: ConfRow[]; index: ConfIndex } {
+  const memo = new FidMemo();
   let clientTypes: string[] = [];
   try { const v = JSON.parse(clientTypesText); if (Array.isArray(v)) clientTypes = v.map(String); } catch { /* none */ }
   const rows: ConfRow[] = [];
@@ -37,13 +60,16 @@ export function parseConfTree(items: KvItem[], clientTypesText = ''): { rows: Co
   const processNode = new Map<string, string>();       // process fid text → host (name-keyed)
   const hostByNodeFid = new Map<string, string>();
   const index: ConfIndex = { nodes: [], byProcess: new Map() };
+  // Keys split once; no closure or spread per item (tsx wraps every inner
+  // function in a naming helper, and this loop runs over every key).
+  const parts = items.map((it) => it.key.split('/'));
   // name-keyed tree first: kinds and endpoints
-  for (const it of items) {
-    const p = it.key.split('/');
-    if (p[0] !== 'm0conf' || p[1] !== 'nodes' || p.length < 5 || parseFid(p[2]!) || p[3] !== 'processes') continue;
+  for (let n = 0; n < items.length; n++) {
+    const it = items[n]!, p = parts[n]!;
+    if (p[0] !== 'm0conf' || p[1] !== 'nodes' || p.length < 5 || p[3] !== 'processes' || memo.parse(p[2]!)) continue;
     const pf = fidFromKey(PROCESS_CONTAINER, p[4]!);
     if (!pf) continue;
-    const pfText = formatFid(pf);
+    const pfText = memo.text(pf);
     processNode.set(pfText, p[2]!);
     if (p[5] === 'services' && p[6]) {
       const list = svcTypes.get(pfText) ?? [];
@@ -54,67 +80,69 @@ export function parseConfTree(items: KvItem[], clientTypesText = ''): { rows: Co
     } else if (p[5] === 'endpoint') endpoints.set(pfText, it.value);
   }
   const push = (r: ConfRow) => rows.push(r);
-  for (const it of items) {
-    const p = it.key.split('/');
+  const f = (p: string[], i: number) => (p[i] ? memo.parse(p[i]!) : undefined);
+  for (let n = 0; n < items.length; n++) {
+    const it = items[n]!, p = parts[n]!;
     if (p[0] !== 'm0conf') continue;
-    const v = () => json(it.value);
-    const f = (i: number) => (p[i] ? parseFid(p[i]!) : undefined);
-    const base = { modifyIndex: it.modifyIndex, key: it.key };
-    if (p[1] === 'nodes' && f(2)) {
-      const nf = f(2)!;
+    const modifyIndex = it.modifyIndex, key = it.key;
+    const nf = p[1] === 'nodes' ? f(p, 2) : undefined;
+    if (nf) {
+      const v = json(it.value);   // fid-keyed values are JSON; the name-keyed tree never gets here
       if (p.length === 3) {
-        const name = s(v().name);
-        hostByNodeFid.set(formatFid(nf), name);
-        push({ type: CONF.node, fid: nf, name, state: s(v().state), ...base });
-        index.nodes.push({ name, fid: formatFid(nf), processes: [] });
-      } else if (p.length === 5 && p[3] === 'processes' && f(4)) {
-        const pf = f(4)!;
-        const t = formatFid(pf);
+        const name = s(v.name);
+        hostByNodeFid.set(memo.text(nf), name);
+        push({ type: CONF.node, fid: nf, name, state: s(v.state), modifyIndex, key });
+        index.nodes.push({ name, fid: memo.text(nf), processes: [] });
+      } else if (p.length === 5 && p[3] === 'processes') {
+        const pf = f(p, 4);
+        if (!pf) continue;
+        const t = memo.text(pf);
         const kind = kindOf(svcTypes.get(t) ?? [], clientTypes);
-        push({ type: CONF.process, fid: pf, parent: nf, kind, name: s(v().name), endpoint: endpoints.get(t) ?? '', state: s(v().state), ...base });
-      } else if (p.length === 7 && p[5] === 'services' && f(6)) {
-        push({ type: CONF.service, fid: f(6)!, parent: f(4), name: s(v().name), state: s(v().state), ...base });
-      } else if (p.length === 9 && p[7] === 'sdevs' && f(8)) {
-        push({ type: CONF.sdev, fid: f(8)!, parent: f(6), name: s(v().path), state: s(v().state), ...base });
+        push({ type: CONF.process, fid: pf, parent: nf, kind, name: s(v.name), endpoint: endpoints.get(t) ?? '', state: s(v.state), modifyIndex, key });
+      } else if (p.length === 7 && p[5] === 'services' && f(p, 6)) {
+        push({ type: CONF.service, fid: f(p, 6)!, parent: f(p, 4), name: s(v.name), state: s(v.state), modifyIndex, key });
+      } else if (p.length === 9 && p[7] === 'sdevs' && f(p, 8)) {
+        push({ type: CONF.sdev, fid: f(p, 8)!, parent: f(p, 6), name: s(v.path), state: s(v.state), modifyIndex, key });
       }
-    } else if (p[1] === 'sites' && f(2)) {
+    } else if (p[1] === 'sites' && f(p, 2)) {
       const last = p.length - 1;
-      const me = f(last);
+      const me = f(p, last);
       if (!me) continue;
-      const parent = last >= 4 ? f(last - 2) : undefined;
+      const v = json(it.value);
+      const parent = last >= 4 ? f(p, last - 2) : undefined;
       const kindSeg = p[last - 1];
-      if (last === 2 || kindSeg === 'racks') push({ type: CONF.other, fid: me, parent, state: s(v().state), ...base });
-      else if (kindSeg === 'encls') push({ type: CONF.encl, fid: me, parent, ref: parseFid(s(v().node)), name: s(v().node), state: s(v().state), ...base });
-      else if (kindSeg === 'ctrls') push({ type: CONF.ctrl, fid: me, parent, state: s(v().state), ...base });
-      else if (kindSeg === 'drives') push({ type: CONF.drive, fid: me, parent, ref: parseFid(s(v().sdev)), name: s(v().sdev), state: s(v().state), ...base });
-    } else if (p[1] === 'pools' && f(2) && p.length === 3) {
-      push({ type: CONF.pool, fid: f(2)!, name: it.value, ...base, key: '' });
-    } else if (p[1] === 'pool-devices' && f(2) && p.length === 3) {
+      if (last === 2 || kindSeg === 'racks') push({ type: CONF.other, fid: me, parent, state: s(v.state), modifyIndex, key });
+      else if (kindSeg === 'encls') push({ type: CONF.encl, fid: me, parent, ref: memo.parse(s(v.node)), name: s(v.node), state: s(v.state), modifyIndex, key });
+      else if (kindSeg === 'ctrls') push({ type: CONF.ctrl, fid: me, parent, state: s(v.state), modifyIndex, key });
+      else if (kindSeg === 'drives') push({ type: CONF.drive, fid: me, parent, ref: memo.parse(s(v.sdev)), name: s(v.sdev), state: s(v.state), modifyIndex, key });
+    } else if (p[1] === 'pools' && f(p, 2) && p.length === 3) {
+      push({ type: CONF.pool, fid: f(p, 2)!, name: it.value, modifyIndex, key: '' });
+    } else if (p[1] === 'pool-devices' && f(p, 2) && p.length === 3) {
       let list: unknown = [];
       try { list = JSON.parse(it.value); } catch { /* none */ }
-      if (Array.isArray(list)) for (const d of list) { const df = parseFid(String(d)); if (df) push({ type: CONF.poolMember, fid: df, parent: f(2)! }); }
-    } else if (p[1] === 'profiles' && f(2) && p.length === 3) {
-      push({ type: CONF.other, fid: f(2)!, name: s(v().name), ...base, key: '' });
+      if (Array.isArray(list)) for (const d of list) { const df = parseFid(String(d)); if (df) push({ type: CONF.poolMember, fid: df, parent: f(p, 2)! }); }
+    } else if (p[1] === 'profiles' && f(p, 2) && p.length === 3) {
+      push({ type: CONF.other, fid: f(p, 2)!, name: s(json(it.value).name), modifyIndex, key: '' });
     }
   }
   // host-side index for the status route
   const drivesBySdev = new Map<string, string>();
-  for (const r of rows) if (r.type === CONF.drive && r.ref) drivesBySdev.set(formatFid(r.ref), formatFid(r.fid));
+  for (const r of rows) if (r.type === CONF.drive && r.ref) drivesBySdev.set(memo.text(r.ref), memo.text(r.fid));
   const nodeByFid = new Map(index.nodes.map((n) => [n.fid, n] as const));
   const procs = new Map<string, ConfProcess>();
   const svcProc = new Map<string, ConfProcess>();
   for (const r of rows) {
-    const t = formatFid(r.fid);
+    const t = memo.text(r.fid);
     if (r.type === CONF.process) {
-      const cp: ConfProcess = { fid: t, node: hostByNodeFid.get(formatFid(r.parent!)) ?? processNode.get(t) ?? '', kind: KIND_NAMES[r.kind ?? 0]!, endpoint: r.endpoint ?? '', services: [], sdevs: [] };
+      const cp: ConfProcess = { fid: t, node: hostByNodeFid.get(memo.text(r.parent!)) ?? processNode.get(t) ?? '', kind: KIND_NAMES[r.kind ?? 0]!, endpoint: r.endpoint ?? '', services: [], sdevs: [] };
       procs.set(t, cp);
       index.byProcess.set(t, cp);
-      nodeByFid.get(formatFid(r.parent!))?.processes.push(cp);
+      nodeByFid.get(memo.text(r.parent!))?.processes.push(cp);
     } else if (r.type === CONF.service) {
-      const cp = procs.get(formatFid(r.parent!));
+      const cp = procs.get(memo.text(r.parent!));
       if (cp) { cp.services.push({ fid: t, type: svcTypeOf.get(t) ?? r.name ?? '' }); svcProc.set(t, cp); }
     } else if (r.type === CONF.sdev) {
-      svcProc.get(formatFid(r.parent!))?.sdevs.push({ fid: t, path: r.name ?? '', drive: drivesBySdev.get(t) ?? null });
+      svcProc.get(memo.text(r.parent!))?.sdevs.push({ fid: t, path: r.name ?? '', drive: drivesBySdev.get(t) ?? null });
     }
   }
   return { rows, index };

@@ -25,6 +25,14 @@ export const HEALTH_SERVICES = ['hax', 'confd', 'ios'];
  * read at once (the bucket's burst); the core skips views older than its own writes.
  */
 export const MODEL_WATCH_INTERVAL_MS = 250;
+/**
+ * m0conf/ is the whole conf tree: re-reading it costs hax 30–45 ms at 100
+ * nodes (parse, model rebuild), so under churn it is read at most once a
+ * second. Its structure changes at bootstrap; its states are hax's own
+ * writes (already in the model) or other nodes' (which reach hax sooner
+ * through the broadcast queue).
+ */
+export const CONF_WATCH_INTERVAL_MS = 1000;
 type Status = HealthRow['nodeStatus'];
 const status = (s: string | undefined): Status => (s === 'passing' || s === 'warning' || s === 'critical' || s === 'maintenance' ? s : 'critical');
 
@@ -45,8 +53,8 @@ export class ModelSource {
   /** Starts every watch; resolves once each delivered its first result. */
   async start(): Promise<void> {
     const { onError, onSkip } = watchLogHooks((level, msg, fields) => this.#events.onLog(level, msg, fields));
-    const kvWatch = (prefix: string, onChange: (items: KvItem[], index: number) => void) => new BlockingWatch<KvItem[]>({
-      name: `kv ${prefix}`, onError: onError(`kv ${prefix}`), onSkip, minIntervalMs: MODEL_WATCH_INTERVAL_MS,
+    const kvWatch = (prefix: string, onChange: (items: KvItem[], index: number) => void, minIntervalMs = MODEL_WATCH_INTERVAL_MS) => new BlockingWatch<KvItem[]>({
+      name: `kv ${prefix}`, onError: onError(`kv ${prefix}`), onSkip, minIntervalMs,
       fetch: async (index, wait, signal) => {
         const r = await this.#consul.kv.list(prefix, { index, wait, signal });
         return { value: r.entries.map((e) => ({ key: e.key, value: e.value, modifyIndex: e.entry.ModifyIndex })), index: r.index };
@@ -58,7 +66,7 @@ export class ModelSource {
       const { rows, index: ci } = parseConfTree(items, clientTypes);
       this.#events.onConf(index, rows, ci);
       if (this.#processes) this.#events.onProcesses(this.#processes.index, this.#processes.rows, this.#restarts);
-    });
+    }, CONF_WATCH_INTERVAL_MS);
     const procs = kvWatch('processes/', (items, index) => {
       const rows: ProcessRow[] = [];
       for (const it of items) {
