@@ -19,6 +19,20 @@ void throw_coded(Napi::Env env, const std::string &code, const std::string &mess
     throw e;
 }
 
+namespace {
+
+// The link send() may use: it exists and is not disconnecting. The caller
+// holds registry.mu (both backends check here, before any work is queued).
+Registry::LinkEntry &sendable_link(Napi::Env env, Registry &registry, uint32_t link_id) {
+    auto it = registry.links.find(link_id);
+    if (it == registry.links.end()) throw_coded(env, "HAX_ERR_UNKNOWN_LINK", "no link " + std::to_string(link_id));
+    if (it->second.closing)
+        throw_coded(env, "HAX_ERR_LINK_DISCONNECTING", "link " + std::to_string(link_id) + " is disconnecting");
+    return it->second;
+}
+
+} // namespace
+
 Napi::Function Shim::Define(Napi::Env env) {
     return DefineClass(env, "Shim",
                        {
@@ -202,11 +216,7 @@ Napi::Value Shim::Send(const Napi::CallbackInfo &info) {
     if (core_->motr) {
         {
             std::lock_guard<std::mutex> lk(core_->registry.mu);
-            auto it = core_->registry.links.find(link_id);
-            if (it == core_->registry.links.end())
-                throw_coded(env, "HAX_ERR_UNKNOWN_LINK", "no link " + std::to_string(link_id));
-            if (it->second.closing)
-                throw_coded(env, "HAX_ERR_LINK_DISCONNECTING", "link " + std::to_string(link_id) + " is disconnecting");
+            sendable_link(env, core_->registry, link_id);
         }
         // libmotr assigns the tag: wait (briefly, never for the network) for
         // the call thread to hand it back.
@@ -221,13 +231,9 @@ Napi::Value Shim::Send(const Napi::CallbackInfo &info) {
     cmd.msg.assign(p, p + n);
 
     std::lock_guard<std::mutex> lk(core_->registry.mu);
-    auto it = core_->registry.links.find(link_id);
-    if (it == core_->registry.links.end())
-        throw_coded(env, "HAX_ERR_UNKNOWN_LINK", "no link " + std::to_string(link_id));
-    if (it->second.closing)
-        throw_coded(env, "HAX_ERR_LINK_DISCONNECTING", "link " + std::to_string(link_id) + " is disconnecting");
-    uint64_t tag = it->second.out_assign;
-    it->second.out_assign += 2;
+    Registry::LinkEntry &link = sendable_link(env, core_->registry, link_id);
+    uint64_t tag = link.out_assign;
+    link.out_assign += 2;
     cmd.tag = tag;
     ha_msg_set_tag(cmd.msg, tag);
     core_->commands.push(std::move(cmd));  // under the registry lock: tag order == queue order
