@@ -4,6 +4,7 @@
 // The shim runs in a child started under `ulimit -n 32`.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { readJsonLines } from '../helpers/json-lines.ts';
 import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { LinkClient } from '../../src/sim/link-client.ts';
@@ -14,23 +15,7 @@ const PAUSE_MS = 100;
 
 test('EMFILE on accept pauses the listener instead of spinning, and accepting resumes when descriptors free up', async () => {
   const proc = spawn('bash', ['-c', `ulimit -n 32 && exec "${process.execPath}" "${CHILD}"`], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const lines: any[] = [];
-  const waiters: { pred: (l: any) => boolean; resolve: (l: any) => void }[] = [];
-  let buf = '';
-  proc.stdout!.on('data', (d: Buffer) => {
-    buf += d.toString();
-    let i;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      const l = JSON.parse(buf.slice(0, i));
-      buf = buf.slice(i + 1);
-      lines.push(l);
-      for (const w of [...waiters]) if (w.pred(l)) { waiters.splice(waiters.indexOf(w), 1); w.resolve(l); }
-    }
-  });
-  const next = (pred: (l: any) => boolean): Promise<any> => new Promise((resolve) => {
-    const hit = lines.find(pred);
-    if (hit) resolve(hit); else waiters.push({ pred, resolve });
-  });
+  const { lines, next } = readJsonLines(proc.stdout!);
   const report = async (): Promise<any> => { proc.stdin!.write('report\n'); const n = lines.length; return next((l) => l.kind === 'report' && lines.indexOf(l) >= n); };
   const hogs: net.Socket[] = [];
   try {

@@ -4,6 +4,7 @@
 // HAX_MANY_LINKS_HOLD_S shortens the hold for quick local runs.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { readJsonLines } from '../helpers/json-lines.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 
 const N = 1000;
@@ -14,27 +15,8 @@ const here = (f: string): string => new URL(f, import.meta.url).pathname;
 function child(script: string, args: string[]): { proc: ChildProcess; next(kind: string): Promise<any>; lines: any[] } {
   const cmd = `ulimit -n 8192 && exec "${process.execPath}" --import tsx "${here(script)}" ${args.map((a) => `'${a}'`).join(' ')}`;
   const proc = spawn('bash', ['-c', cmd], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const lines: any[] = [];
-  const waiters: { kind: string; resolve: (l: any) => void }[] = [];
-  let buf = '';
-  proc.stdout!.on('data', (d: Buffer) => {
-    buf += d.toString();
-    let i;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      const l = JSON.parse(buf.slice(0, i));
-      buf = buf.slice(i + 1);
-      lines.push(l);
-      const w = waiters.find((x) => x.kind === l.kind);
-      if (w) { waiters.splice(waiters.indexOf(w), 1); w.resolve(l); }
-    }
-  });
-  return {
-    proc, lines,
-    next: (kind) => new Promise((resolve) => {
-      const hit = lines.find((l) => l.kind === kind);
-      if (hit) resolve(hit); else waiters.push({ kind, resolve });
-    }),
-  };
+  const reader = readJsonLines(proc.stdout!);
+  return { proc, lines: reader.lines, next: (kind) => reader.next((l) => l.kind === kind) };
 }
 
 test(`1,000 links connect, stay for ${HOLD_S} s with events flowing, and the shim's RSS stays flat`, async () => {

@@ -4,6 +4,7 @@
 // dead HA had not confirmed; the new HA gets each such message exactly once.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { readJsonLines } from '../helpers/json-lines.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Codec } from '../../src/core/codec.ts';
 import { SimProcess } from '../../src/sim/sim-process.ts';
@@ -16,27 +17,9 @@ interface ChildHa { child: ChildProcess; records: any[]; waitFor(pred: (r: any) 
 function startChildHa(listen: string, holdFrom?: number): ChildHa {
   const child = spawn(process.execPath, ['--import', 'tsx', CHILD, listen, ...(holdFrom === undefined ? [] : [String(holdFrom)])],
     { stdio: ['ignore', 'pipe', 'inherit'] });
-  const records: any[] = [];
-  const waiters: { pred: (r: any) => boolean; resolve: (r: any) => void }[] = [];
-  let buf = '';
-  child.stdout!.on('data', (d: Buffer) => {
-    buf += d.toString();
-    let i;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      const r = JSON.parse(buf.slice(0, i));
-      buf = buf.slice(i + 1);
-      records.push(r);
-      for (const w of [...waiters]) if (w.pred(r)) { waiters.splice(waiters.indexOf(w), 1); w.resolve(r); }
-    }
-  });
+  const reader = readJsonLines(child.stdout!);
   const exited = new Promise<void>((r) => child.on('exit', () => r()));
-  return {
-    child, records, exited,
-    waitFor: (pred) => new Promise((resolve) => {
-      const hit = records.find(pred);
-      if (hit) resolve(hit); else waiters.push({ pred, resolve });
-    }),
-  };
+  return { child, records: reader.lines, exited, waitFor: reader.next };
 }
 
 test('after kill -9 of the HA mid-stream, every unconfirmed message reaches the new HA exactly once', async () => {
