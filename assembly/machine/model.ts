@@ -116,16 +116,23 @@ export class Model {
 
   get(i: i32): Obj { return this.objs[i]; }
 
-  /** The node an object hangs under (process, service, sdev), or -1. */
-  nodeOf(i: i32): i32 {
+  /**
+   * The object itself or the nearest object above it of type `t`, or -1.
+   * Parent chains are short (sdev → service → process → node); the depth
+   * bound keeps a malformed tree with a cycle from looping.
+   */
+  ancestorOfType(i: i32, t: u8): i32 {
     let j = i;
     for (let depth = 0; j >= 0 && depth < 8; depth++) {
       const o = this.objs[j];
-      if (o.type == O_NODE) return j;
+      if (o.type == t) return j;
       j = o.parent;
     }
     return -1;
   }
+
+  /** The node an object hangs under (process, service, sdev), or -1. */
+  nodeOf(i: i32): i32 { return this.ancestorOfType(i, O_NODE); }
 
   /** Host of the node an object hangs under; '' when it has none. */
   hostOf(i: i32): string {
@@ -133,15 +140,7 @@ export class Model {
     return n >= 0 ? this.objs[n].host : '';
   }
 
-  processOf(i: i32): i32 {
-    let j = i;
-    for (let depth = 0; j >= 0 && depth < 8; depth++) {
-      const o = this.objs[j];
-      if (o.type == O_PROCESS) return j;
-      j = o.parent;
-    }
-    return -1;
-  }
+  processOf(i: i32): i32 { return this.ancestorOfType(i, O_PROCESS); }
 
   childrenOfType(i: i32, t: u8): Array<i32> {
     const out = new Array<i32>();

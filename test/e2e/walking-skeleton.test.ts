@@ -12,6 +12,7 @@ import { Codec } from '../../src/core/codec.ts';
 import { SimProcess, type Note } from '../../src/sim/sim-process.ts';
 import { PROCESS_CONTAINER, formatFid } from '../../src/fid.ts';
 import type { Cluster } from '../../src/bootstrap/cluster.ts';
+import { until } from '../behaviour/_world.ts';
 
 const NODE = 'e2e-node-1';
 const address = 'inet:tcp:127.0.0.1';
@@ -42,16 +43,6 @@ async function up(): Promise<World> {
   const hax = await startHax({ consulUrl: agent.url, listen: ['tcp:127.0.0.1:0'], http: { host: '127.0.0.1', port: httpPort } }, createLogger({ level: 'debug', write: (l) => logs.push(l) }));
   world = { agent, consul, hax, codec: await Codec.load(), logs };
   return world;
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 test('an entrypoint reply carries the confds from Consul, quorum floor(n/2)+1 and the leader node\'s RM', async () => {

@@ -23,6 +23,12 @@ function run(mode: string): { address: Promise<string>; done: Promise<{ code: nu
 const noAbort = (stderr: string): void => {
   assert.not.match(stderr, /Aborted|FATAL ERROR|terminate called|Assertion|core dumped/);
 };
+/** The child ended by itself with `code`, not by a signal, and nothing aborted on the way out. */
+const exitedCleanly = (r: { code: number | null; signal: string | null; stderr: string }, code: number): void => {
+  assert.is(r.signal, null);
+  assert.is(r.code, code, r.stderr);
+  noAbort(r.stderr);
+};
 
 test('process.exit() while a link is live and messages flow exits 0 without an abort', async () => {
   const c = run('exit-running');
@@ -31,9 +37,7 @@ test('process.exit() while a link is live and messages flow exits 0 without an a
   client.send(eventMsg(1));
   const r = await c.done;
   client.close();
-  assert.is(r.signal, null);
-  assert.is(r.code, 0, r.stderr);
-  noAbort(r.stderr);
+  exitedCleanly(r, 0);
 });
 
 test('process.exit() while the I/O thread is blocked on a full queue exits 0 without an abort', async () => {
@@ -43,18 +47,14 @@ test('process.exit() while the I/O thread is blocked on a full queue exits 0 wit
   for (let i = 0; i < 200; i++) peer.send(OP_ENTRYPOINT_REQ, req);
   const r = await c.done;
   peer.close();
-  assert.is(r.signal, null);
-  assert.is(r.code, 0, r.stderr);
-  noAbort(r.stderr);
+  exitedCleanly(r, 0);
 });
 
 test('an unref()d shim lets Node exit on its own without stop()', async () => {
   const c = run('unref-idle');
   await c.address;
   const r = await c.done;
-  assert.is(r.signal, null);
-  assert.is(r.code, 0, r.stderr);
-  noAbort(r.stderr);
+  exitedCleanly(r, 0);
 });
 
 test('an event handler that throws ends the process with that error (exit 1), not an abort', async () => {
