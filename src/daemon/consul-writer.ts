@@ -67,6 +67,9 @@ export class ConsulWriter {
   async stop(): Promise<void> {
     this.#stopping = true;
     this.#wake?.();
+    // A job submitted in this turn has not started yet: start it now, so
+    // stop() settles it exactly as it settles a running one.
+    if (this.#scheduled && !this.#running && this.#queue.length > 0) void this.#loop();
     if (this.#running) await new Promise<void>((r) => this.#idle.push(r));
   }
 
