@@ -13,8 +13,12 @@
 // NVEC SET from Motr: ONLINE, REPAIRED → re-broadcast as is; REPAIR → FAILED;
 // REBALANCE → REPAIRED; others ignored. KV states updated; ack after the txn.
 //
-// FAILURE_VEC_REQ: FAILURE_VEC_REP {pool, same cookie, the pool's drives with
-// their states}; an unknown pool gets 0 notes (never silence: m0d waits for it).
+// FAILURE_VEC_REQ: FAILURE_VEC_REP {pool, same cookie, the pool's drives that
+// are not ONLINE, with their states}; an unknown pool gets 0 notes (never
+// silence: m0d waits for it). Only non-ONLINE drives: m0d applies every listed
+// device as a pool-machine transition (m0_poolmach_failvec_apply), and an
+// ONLINE one panics it (pool_machine.c:688, seen with real m0d); the original
+// always sent 0 notes.
 //
 // Reason codes: NVEC_GET_ANSWERED, NVEC_SET_REBROADCAST, NVEC_SET_IGNORED,
 // FAILURE_VEC_ANSWERED, FAILURE_VEC_UNKNOWN_POOL
@@ -124,8 +128,16 @@ export function onFailureVecReq(e: MessageReceived, out: Out): void {
   const m = state.model;
   const pool = m.find(pc, pk);
   const known = pool >= 0 && m.get(pool).type == O_POOL;
-  const drives = known ? m.drivesOfPool(pool) : new Array<i32>();
-  const n = min(drives.length, 1024);
+  const all = known ? m.drivesOfPool(pool) : new Array<i32>();
+  const drives = new Array<i32>();
+  const states = new Array<u32>();
+  for (let i = 0; i < all.length && drives.length < 1024; i++) {
+    const d = m.get(all[i]);
+    const st = noteFor(d.c, d.k);
+    if (st == NC_ONLINE) continue;
+    drives.push(all[i]); states.push(st);
+  }
+  const n = drives.length;
   const at = beginSend(out, e.linkId);
   const w = out.w;
   w.fid(pc, pk);            // hm_fid = the pool, as the original's reply
@@ -134,12 +146,9 @@ export function onFailureVecReq(e: MessageReceived, out: Out): void {
   w.fid(pc, pk);
   w.u64(cookieAddr); w.u64(cookieGen);
   w.u32(<u32>n);
-  let failed = 0;
   for (let i = 0; i < n; i++) {
     const d = m.get(drives[i]);
-    const st = noteFor(d.c, d.k);
-    if (st != NC_ONLINE) failed++;
-    w.fid(d.c, d.k); w.u32(st);
+    w.fid(d.c, d.k); w.u32(states[i]);
   }
   w.zeros(<usize>(1024 - n) * NOTE_WIRE);
   w.u64(0);                 // hm_tag
@@ -151,5 +160,5 @@ export function onFailureVecReq(e: MessageReceived, out: Out): void {
     return;
   }
   out.reason('FAILURE_VEC_ANSWERED', 'FAILURE_VEC_REQ for pool ' + formatFid(pc, pk) + ' on link ' + e.linkId.toString() + ': ' +
-    n.toString() + ' device(s), ' + failed.toString() + ' not ONLINE, same cookie');
+    n.toString() + ' of ' + all.length.toString() + ' device(s) listed (those not ONLINE), same cookie');
 }

@@ -12,8 +12,11 @@
 //     DTM_RECOVERED (confd never sends DTM_RECOVERED). hax's own STOPPED stays
 //     FAILED (the original's operator-precedence quirk made it OK).
 //   * M0MKFS or hax's own fid → broadcast to hax's own link only, no expansion.
-//   * STOPPED → stop sending on the process's links at once (the process is
-//     shutting down itself; its link is not torn down under its last ack).
+//   * STOPPED → stop sending on the process's links at once and disconnect
+//     them: the process is shutting down itself. The shim keeps each link
+//     until the process has heard that its last message (this STOPPED) was
+//     delivered — real m0d and m0mkfs wait for that in m0_ha_flush() — so the
+//     link is never torn down under its last acknowledgement.
 //   * processes/<fid> = {"state": <event>, "type": <type>} (type
 //     M0_CONF_HA_PROCESS_HA for hax's own fid), BQ PROCESS-STATE-UPDATE
 //     unless M0MKFS, the expansion's KV states — one txn; ack after it.
@@ -82,7 +85,7 @@ export function onEventProcess(e: MessageReceived, msg: Value, out: Out): void {
   const c = new Commit();
   c.linkId = e.linkId; c.tag = e.tag; c.what = 'processes/' + fidText;
   c.procC.push(f.c); c.procK.push(f.k);
-  if (event == E_STOPPED && !hax) dropLinks(out, f.c, f.k, false);   // stop sending to a stopping process
+  if (event == E_STOPPED && !hax) dropLinks(out, f.c, f.k, true);    // a stopping process: no more sends; link drained, then gone
   let sent = '';
   if (h != H_UNKNOWN) {
     if (p >= 0) expand(plan, p, h, true, true, haxOnly);

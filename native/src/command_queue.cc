@@ -18,6 +18,10 @@ void CommandQueue::push(Command c) {
         std::lock_guard<std::mutex> lk(mu_);
         q_.push_back(std::move(c));
     }
+    wake();
+}
+
+void CommandQueue::wake() {
     uint64_t one = 1;
     // A full eventfd counter (EAGAIN) still means "readable": nothing lost.
     (void)!::write(efd_.get(), &one, sizeof one);

@@ -27,6 +27,8 @@ public:
     CommandQueue();  // throws CodedError(HAX_ERR_IO) if eventfd fails
     int wake_fd() const { return efd_.get(); }
     void push(Command c);
+    // Wakes the consuming thread without a command (it re-checks its state).
+    void wake();
     // I/O thread: drains the eventfd and takes every queued command.
     std::deque<Command> take();
 

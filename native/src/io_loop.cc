@@ -19,6 +19,10 @@ constexpr uint64_t kKeyWake = uint64_t(2) << 62;
 constexpr uint64_t kKeyListener = uint64_t(1) << 62;
 // How long a listener sleeps after accept() failed for lack of resources.
 constexpr std::chrono::milliseconds kAcceptPause{100};
+// How long a disconnected link may drain (wait for the peer to hear that its
+// messages were delivered) before it stops anyway; Motr's HA side gives a
+// link about as long before it declares the peer unreachable.
+constexpr std::chrono::milliseconds kDrainLimit{5000};
 
 // m0_ha_link_reconnect_params (ha/link.c): hax restarted, the peer is alive.
 // The peer keeps its tags but re-sends from its delivered tag; the new HA
@@ -94,6 +98,7 @@ void IoLoop::run() {
         if (!stopping_) {
             resume_listeners(Clock::now());
             pump_links();
+            stop_drained_links(Clock::now());
         }
         sweep_broken();
         // One batch per iteration; blocks here when JS is behind (see
@@ -276,7 +281,9 @@ void IoLoop::run_commands() {
 Link *IoLoop::find_link_for(const LinkParams &peer) {
     for (auto &kv : links_) {
         const LinkParams &p = kv.second->params();
-        if (!kv.second->stopped() && p.id_local == peer.id_remote && p.id_remote == peer.id_local)
+        // A draining link is on its way out: not reused (the peer is told
+        // it was disconnected, as after the link is gone).
+        if (!kv.second->stopped() && !kv.second->draining() && p.id_local == peer.id_remote && p.id_remote == peer.id_local)
             return kv.second.get();
     }
     return nullptr;
@@ -354,21 +361,34 @@ void IoLoop::entrypoint_reply(Command &cmd) {
     if (c != conns_.end()) send_on(*c->second, kOpEntrypointRep, pr.xid, encode_entrypoint_rep(rep));
 }
 
+// "disconnecting" at once (send() already refuses), then the link drains:
+// it stays until the peer has heard that everything it sent was delivered
+// (stop_drained_links), so a process that stops cleanly is not left waiting
+// in m0_ha_flush for a confirmation that never comes.
 void IoLoop::disconnect_link(uint32_t link_id) {
     auto it = links_.find(link_id);
-    if (it == links_.end()) return;
+    if (it == links_.end() || it->second->draining()) return;
     std::vector<Event> events;
     Event d{EventType::Disconnecting};
     d.link_id = link_id;
     events.push_back(std::move(d));
-    it->second->stop(events);  // not-delivered..., disconnected
-    links_.erase(it);          // later LINK_MSGs for its ids get -ENOLINK
-    {
-        std::lock_guard<std::mutex> lk(registry_.mu);
-        registry_.links.erase(link_id);
+    it->second->begin_drain(Clock::now() + kDrainLimit);
+    emit(events);
+}
+
+void IoLoop::stop_drained_links(Clock::time_point now) {
+    std::vector<Event> events;
+    for (auto it = links_.begin(); it != links_.end();) {
+        if (!it->second->drained(now)) { ++it; continue; }
+        it->second->stop(events);  // not-delivered..., disconnected
+        {
+            std::lock_guard<std::mutex> lk(registry_.mu);
+            registry_.links.erase(it->first);
+        }
+        it = links_.erase(it);     // later LINK_MSGs for its ids get -ENOLINK
     }
     stats_.links = uint32_t(links_.size());
-    emit(events);
+    if (!events.empty()) emit(events);
 }
 
 void IoLoop::pump_links() {

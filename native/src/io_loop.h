@@ -51,6 +51,7 @@ private:
     void run_commands();
     void entrypoint_reply(Command &cmd);
     void disconnect_link(uint32_t link_id);
+    void stop_drained_links(Clock::time_point now);
     Link &add_link(const LinkParams &ha_params, const Fid &process_fid);
     Link *find_link_for(const LinkParams &peer_params);
     void pump_links();

@@ -96,7 +96,7 @@ std::optional<LinkMsgFop> Link::poll(Clock::time_point now) {
         unsend();  // unanswered for 1 s: send again as a new request
     }
     if (retry_at_ && now < *retry_at_) return std::nullopt;
-    bool has_msg = out_.next < out_.assign;
+    bool has_msg = out_.next < out_.assign && !draining();  // draining: acknowledgements only
     bool need_ack = in_.delivered > in_confirmed_;
     if (!has_msg && !need_ack) return std::nullopt;
 
@@ -127,10 +127,24 @@ void Link::sent(uint64_t xid, Clock::time_point now) {
 }
 
 std::optional<Link::Clock::time_point> Link::deadline() const {
-    if (stopped_ || conn_id_ == 0) return std::nullopt;
-    if (inflight_.active) return inflight_.sent_at + kResendInterval;
-    if (retry_at_) return *retry_at_;
-    return std::nullopt;
+    if (stopped_) return std::nullopt;
+    std::optional<Clock::time_point> d;
+    if (conn_id_ != 0) {
+        if (inflight_.active) d = inflight_.sent_at + kResendInterval;
+        else if (retry_at_) d = *retry_at_;
+    }
+    if (drain_until_ && (!d || *drain_until_ < *d)) d = drain_until_;
+    return d;
+}
+
+void Link::begin_drain(Clock::time_point until) {
+    if (!stopped_ && !drain_until_) drain_until_ = until;
+}
+
+bool Link::drained(Clock::time_point now) const {
+    if (!drain_until_) return false;
+    if (now >= *drain_until_ || conn_id_ == 0) return true;
+    return !inflight_.active && in_.delivered == in_.assign && in_confirmed_ >= in_.delivered;
 }
 
 void Link::stop(std::vector<Event> &out) {

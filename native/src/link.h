@@ -56,6 +56,17 @@ public:
     // When poll() may next have something to do because of time alone.
     std::optional<Clock::time_point> deadline() const;
 
+    // disconnect(): nothing new is sent from now on, but the link stays until
+    // the peer has been told that everything it sent was delivered — a
+    // process that stops cleanly waits for that (m0_ha_flush) — or until
+    // `until`. IoLoop then stops it.
+    void begin_drain(Clock::time_point until);
+    bool draining() const { return drain_until_.has_value(); }
+    // Draining and nothing left to tell the peer: every received message was
+    // delivered by JS and a LINK_MSG carrying that was answered; or the time
+    // is up, or the peer's connection is gone (nobody left to tell).
+    bool drained(Clock::time_point now) const;
+
     // The link stops (disconnect or shim stop): every unconfirmed message is
     // reported not-delivered, in send order. Idempotent.
     void stop(std::vector<Event> &out);
@@ -89,6 +100,7 @@ private:
     std::optional<Clock::time_point> retry_at_;  // after a failed reply
     uint64_t seq_ = 0;
     bool stopped_ = false;
+    std::optional<Clock::time_point> drain_until_;
 };
 
 } // namespace hax

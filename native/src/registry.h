@@ -17,7 +17,8 @@ namespace hax {
 struct Registry {
     struct LinkEntry {
         uint64_t out_assign = 1;  // the tag the next send() gets; steps by 2
-        bool closing = false;     // disconnect() called or link stopped
+        bool closing = false;     // no more send(): disconnect() called, or the backend reported disconnecting
+        bool disconnect_requested = false;  // disconnect() called (at most one command per link)
     };
     std::mutex mu;
     bool stopped = false;

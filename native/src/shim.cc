@@ -259,19 +259,19 @@ Napi::Value Shim::Disconnect(const Napi::CallbackInfo &info) {
     Command cmd;
     cmd.kind = Command::Kind::Disconnect;
     cmd.link_id = js_u32(env, info[0], "linkId");
-#ifdef HAX_WITH_MOTR
-    // libmotr allows disconnect only after link_is_disconnecting; JS gets
-    // there by sending NVEC {process, FAILED} on the self link (§1.7).
-    if (core_->motr && !core_->motr->may_disconnect(cmd.link_id))
-        throw_coded(env, "HAX_ERR_NOT_DISCONNECTING",
-                    "backend motr: disconnect() only after 'disconnecting' for link " + std::to_string(cmd.link_id));
-#endif
+    // "hax wants this link gone": asked once per link, whatever the backend
+    // reported before. The backend passes it on when the transport allows
+    // (libmotr: after link_is_disconnecting, which JS brings about with NVEC
+    // {process, FAILED} on the self link, §1.7) and once the peer has been
+    // told about every message hax delivered, so a process that stops
+    // cleanly is never left waiting for its last confirmation.
     std::lock_guard<std::mutex> lk(core_->registry.mu);
     auto it = core_->registry.links.find(cmd.link_id);
     if (it == core_->registry.links.end())
         throw_coded(env, "HAX_ERR_UNKNOWN_LINK", "no link " + std::to_string(cmd.link_id));
-    if (it->second.closing) return env.Undefined();  // already on its way out
-    it->second.closing = true;
+    if (it->second.disconnect_requested) return env.Undefined();  // already on its way out
+    it->second.disconnect_requested = true;
+    it->second.closing = true;  // send() refuses from now on
     core_->commands.push(std::move(cmd));
     return env.Undefined();
 }

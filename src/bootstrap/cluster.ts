@@ -1,7 +1,9 @@
 // A cluster description: nodes, their Motr processes with services and
 // drives, and pools. `hax bootstrap` reads it from a YAML or JSON file
 // (docs/examples/cluster.yaml) and writes it into Consul in hare's layout
-// (bootstrap/layout.ts). Keys not given are allocated as hare's cfgen does:
+// (bootstrap/seed.ts) and, with `--motr-conf`, into the text m0confgen turns
+// into Motr's conf.xc (bootstrap/motr-conf.ts); both take their fids from
+// bootstrap/layout.ts. Keys not given are allocated as hare's cfgen does:
 // one counter per object type, in file order.
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
@@ -20,24 +22,44 @@ export interface ClusterProcess {
   services: Record<string, number>;
   /** Block devices of an ioservice (each one sdev + one drive). */
   drives?: string[];
+  /** Motr conf only: sdev size and block size by drive path, where the file gave them. */
+  driveAttrs?: Record<string, DriveAttrs>;
 }
+
+export interface DriveAttrs { /** bytes; 0 = not known */ size?: number; /** bytes */ blksize?: number }
 
 export interface ClusterNode {
   /** Host name; also the Consul node name in the demo and tests. */
   name: string;
   processes: ClusterProcess[];
+  /** Motr conf only: the node's CPU count and memory (MiB). */
+  cpus?: number;
+  memsizeMB?: number;
 }
 
-export interface ClusterPool { name: string; /** drive paths as node:path, or omitted for every drive */ drives?: string[] }
+export interface ClusterPool {
+  name: string;
+  /** drive paths as node:path, or omitted for every drive */
+  drives?: string[];
+  /** Motr conf only: the pool version's parity declustering, N data + K parity + S spare units (default 1, 0, 0). */
+  dataUnits?: number;
+  parityUnits?: number;
+  spareUnits?: number;
+}
 
 export interface Cluster { nodes: ClusterNode[]; pools?: ClusterPool[]; clientTypes?: string[] }
 
 export const processEndpoint = (p: ClusterProcess) => `${p.address}@${p.port}`;
 
+/** Names that mark client processes (KV m0_client_types) when the description gives none. */
+export const DEFAULT_CLIENT_TYPES = ['m0_client_other', 'm0_client_s3'];
+
 const DEFAULT_SERVICES: Record<ProcessKind, string[]> = { hax: ['ha', 'rms'], confd: ['confd', 'rms'], ios: ['ios', 'rms'], client: ['m0_client_other'] };
 const DEFAULT_PORTS: Record<ProcessKind, number> = { hax: 22001, confd: 22002, ios: 21001, client: 23001 };
 
 interface RawProcess { kind?: unknown; fidk?: unknown; address?: unknown; port?: unknown; services?: unknown; drives?: unknown }
+
+const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 
 /** Validates a parsed description and fills in keys, addresses, ports and services. */
 export function normaliseCluster(raw: unknown, where = 'cluster'): Cluster {
@@ -67,19 +89,41 @@ export function normaliseCluster(raw: unknown, where = 'cluster'): Cluster {
         services = Object.fromEntries(types.map((t) => [t, nextService++]));
       }
       for (const v of Object.values(services)) if (v >= nextService) nextService = v + 1;
-      const drives = Array.isArray(p.drives) ? p.drives.map(String) : undefined;
+      let drives: string[] | undefined;
+      let driveAttrs: Record<string, DriveAttrs> | undefined;
+      if (Array.isArray(p.drives)) {
+        drives = (p.drives as unknown[]).map((d, k) => {
+          if (!d || typeof d !== 'object') return String(d);
+          const { path, size, blksize } = d as { path?: unknown; size?: unknown; blksize?: unknown };
+          const at = `nodes[${i}].processes[${j}].drives[${k}]`;
+          if (typeof path !== 'string' || !path) throw bad(`${at}.path must be a non-empty string`);
+          if (size !== undefined && !isCount(size)) throw bad(`${at}.size must be a whole number of bytes`);
+          if (blksize !== undefined && !(isCount(blksize) && blksize > 0)) throw bad(`${at}.blksize must be a positive whole number of bytes`);
+          (driveAttrs ??= {})[path] = { ...(size !== undefined ? { size } : {}), ...(blksize !== undefined ? { blksize } : {}) };
+          return path;
+        });
+      }
       if (drives && kind !== 'ios') throw bad(`nodes[${i}].processes[${j}]: only an ios has drives`);
       return {
-        kind, fidk, services, drives,
+        kind, fidk, services, drives, ...(driveAttrs ? { driveAttrs } : {}),
         address: typeof p.address === 'string' ? p.address : (typeof node.address === 'string' ? node.address : 'inet:tcp:127.0.0.1'),
         port: typeof p.port === 'number' ? p.port : DEFAULT_PORTS[kind] + k,
       } satisfies ClusterProcess;
     });
-    return { name: node.name, processes };
+    const { cpus, memsizeMB } = node as { cpus?: unknown; memsizeMB?: unknown };
+    if (cpus !== undefined && !(isCount(cpus) && cpus > 0)) throw bad(`nodes[${i}].cpus must be a positive whole number`);
+    if (memsizeMB !== undefined && !(isCount(memsizeMB) && memsizeMB > 0)) throw bad(`nodes[${i}].memsizeMB must be a positive whole number`);
+    return { name: node.name, processes, ...(cpus !== undefined ? { cpus } : {}), ...(memsizeMB !== undefined ? { memsizeMB } : {}) };
   });
-  const pools = Array.isArray(r.pools) ? (r.pools as { name?: unknown; drives?: unknown }[]).map((p, i) => {
+  const pools = Array.isArray(r.pools) ? (r.pools as Record<string, unknown>[]).map((p, i) => {
     if (typeof p.name !== 'string') throw bad(`pools[${i}].name must be a string`);
-    return { name: p.name, drives: Array.isArray(p.drives) ? p.drives.map(String) : undefined };
+    const units: Pick<ClusterPool, 'dataUnits' | 'parityUnits' | 'spareUnits'> = {};
+    for (const f of ['dataUnits', 'parityUnits', 'spareUnits'] as const) {
+      if (p[f] === undefined) continue;
+      if (!isCount(p[f])) throw bad(`pools[${i}].${f} must be a whole number`);
+      units[f] = p[f] as number;
+    }
+    return { name: p.name, drives: Array.isArray(p.drives) ? p.drives.map(String) : undefined, ...units };
   }) : undefined;
   const clientTypes = Array.isArray(r.clientTypes) ? r.clientTypes.map(String) : undefined;
   return { nodes, ...(pools ? { pools } : {}), ...(clientTypes ? { clientTypes } : {}) };

@@ -5,79 +5,66 @@
 // consul/node/<host>; catalog services hax / confd / ios with one TTL check
 // each (processes of the agent's own node through the agent API, other nodes
 // as catalog-only nodes), and the `leader` key held by a session of the
-// agent's node (the principal RM node). KV goes in /v1/txn batches.
+// agent's node (the principal RM node). KV goes in /v1/txn batches. Every
+// fid comes from bootstrap/layout.ts, as the Motr conf's do.
 import type { ConsulClient } from '../consul/client.ts';
 import { TXN_MAX_OPS } from '../consul/txn.ts';
-import { processEndpoint, type Cluster, type ClusterProcess } from './cluster.ts';
+import { DEFAULT_CLIENT_TYPES, type Cluster, type ClusterProcess } from './cluster.ts';
+import { clusterLayout, confFidText, type ClusterLayout } from './layout.ts';
 
 export interface SeedResult { leaderSession: string; checks: string[]; kvPairs: number }
 
-const C = { node: 0x6en, sdev: 0x64n, drive: 0x6bn, site: 0x53n, rack: 0x61n, encl: 0x65n, ctrl: 0x63n, pool: 0x6fn, profile: 0x70n, process: 0x72n, service: 0x73n } as const;
-const fid = (t: keyof typeof C, k: number | bigint) => `0x${((C[t] << 56n) | 1n).toString(16)}:0x${BigInt(k).toString(16)}`;
 const dumps = (o: Record<string, unknown>) => '{' + Object.entries(o).map(([k, v]) => `${JSON.stringify(k)}: ${JSON.stringify(v)}`).join(', ') + '}';
 const hostOf = (n: string) => n.split(':')[0]!;
 
-/** The KV pairs of hare's layout for a cluster, in cfgen's order. */
-export function clusterKv(cluster: Cluster, consulNodeOf: (host: string) => string): [string, string][] {
-  const ctr = new Map<string, number>();
-  const next = (t: string) => { const n = (ctr.get(t) ?? 0) + 1; ctr.set(t, n); return n; };
+/** The KV pairs of hare's layout for a cluster, in cfgen's order; fids from bootstrap/layout.ts. */
+export function clusterKv(cluster: Cluster, consulNodeOf: (host: string) => string, layout: ClusterLayout = clusterLayout(cluster)): [string, string][] {
+  const fid = confFidText;
   const kv: [string, string][] = [];
-  const site = fid('site', next('site')), rack = fid('rack', next('rack'));
-  const siteKey = `m0conf/sites/${site}`, rackKey = `${siteKey}/racks/${rack}`;
+  const siteKey = `m0conf/sites/${fid(layout.site)}`, rackKey = `${siteKey}/racks/${fid(layout.rack)}`;
   const sites: [string, string][] = [[siteKey, dumps({ state: 'M0_NC_UNKNOWN' })], [rackKey, dumps({ state: 'M0_NC_UNKNOWN' })]];
-  kv.push(['epoch', '1'], ['eq-epoch', '1'], ['m0_client_types', JSON.stringify(cluster.clientTypes ?? ['m0_client_other', 'm0_client_s3'])]);
-  const drivesByPath = new Map<string, string>();
-  for (const node of cluster.nodes) {
+  kv.push(['epoch', '1'], ['eq-epoch', '1'], ['m0_client_types', JSON.stringify(cluster.clientTypes ?? DEFAULT_CLIENT_TYPES)]);
+  for (const node of layout.nodes) {
     const h = node.name;
-    const nfid = fid('node', next('node')), encl = fid('encl', next('encl')), ctrl = fid('ctrl', next('ctrl'));
+    const nfid = fid(node.fid);
     kv.push([`consul/node/${h}`, consulNodeOf(h)]);
-    const hax = node.processes.find((p) => p.kind === 'hax');
     kv.push([`ports/${h}/hax`, dumps({ http: 8008 })]);
-    void hax;
     const nodeKey = `m0conf/nodes/${nfid}`;
     kv.push([nodeKey, dumps({ name: h, state: 'M0_NC_UNKNOWN' })]);
-    const enclKey = `${rackKey}/encls/${encl}`, ctrlKey = `${enclKey}/ctrls/${ctrl}`;
+    const enclKey = `${rackKey}/encls/${fid(node.enclosure)}`, ctrlKey = `${enclKey}/ctrls/${fid(node.controller)}`;
     sites.push([enclKey, dumps({ node: nfid, state: 'M0_NC_UNKNOWN' })], [ctrlKey, dumps({ state: 'M0_NC_UNKNOWN' })]);
-    for (const p of node.processes) {
-      const pfid = fid('process', p.fidk);
-      const procKey = `${nodeKey}/processes/${pfid}`;
+    for (const lp of node.processes) {
+      const p = lp.process;
+      const procKey = `${nodeKey}/processes/${fid(lp.fid)}`;
       kv.push([procKey, dumps({ name: p.kind === 'hax' ? 'hax' : 'm0_server', state: 'M0_NC_UNKNOWN' })]);
-      for (const [type, sk] of Object.entries(p.services)) {
-        kv.push([`m0conf/nodes/${h}/processes/${p.fidk}/services/${type}`, String(sk)]);
-        const svcKey = `${procKey}/services/${fid('service', sk)}`;
-        kv.push([svcKey, dumps({ name: type, state: 'M0_NC_UNKNOWN' })]);
-        if (type === 'ios') {
-          for (const path of p.drives ?? []) {
-            const sdev = fid('sdev', next('sdev')), drive = fid('drive', next('drive'));
-            kv.push([`${svcKey}/sdevs/${sdev}`, dumps({ path, state: 'M0_NC_UNKNOWN' })]);
-            sites.push([`${ctrlKey}/drives/${drive}`, dumps({ sdev, state: 'M0_NC_UNKNOWN' })]);
-            drivesByPath.set(`${h}:${path}`, drive);
-          }
+      for (const svc of lp.services) {
+        kv.push([`m0conf/nodes/${h}/processes/${p.fidk}/services/${svc.type}`, String(svc.fid.key)]);
+        const svcKey = `${procKey}/services/${fid(svc.fid)}`;
+        kv.push([svcKey, dumps({ name: svc.type, state: 'M0_NC_UNKNOWN' })]);
+        for (const d of svc.drives) {
+          kv.push([`${svcKey}/sdevs/${fid(d.sdev)}`, dumps({ path: d.path, state: 'M0_NC_UNKNOWN' })]);
+          sites.push([`${ctrlKey}/drives/${fid(d.drive)}`, dumps({ sdev: fid(d.sdev), state: 'M0_NC_UNKNOWN' })]);
         }
       }
-      kv.push([`m0conf/nodes/${h}/processes/${p.fidk}/endpoint`, processEndpoint(p)]);
+      kv.push([`m0conf/nodes/${h}/processes/${p.fidk}/endpoint`, lp.endpoint]);
     }
   }
   kv.push(...sites);
-  const pools = cluster.pools ?? [{ name: 'the pool' }];
-  const poolNames: string[] = [];
-  for (const pool of pools) {
-    const pf = fid('pool', next('pool'));
-    poolNames.push(pool.name);
+  for (const pool of layout.pools) {
+    const pf = fid(pool.fid);
     kv.push([`m0conf/pools/${pf}`, pool.name]);
-    const drives = pool.drives ? pool.drives.map((d) => drivesByPath.get(d)).filter((d): d is string => !!d) : [...drivesByPath.values()];
-    kv.push([`m0conf/pool-devices/${pf}`, JSON.stringify(drives)]);
+    kv.push([`m0conf/pool-devices/${pf}`, JSON.stringify(pool.drives.map((d) => fid(d.drive)))]);
   }
-  kv.push([`m0conf/profiles/${fid('profile', next('profile'))}`, dumps({ name: 'Profile_the_pool', pools: poolNames })]);
+  kv.push([`m0conf/profiles/${fid(layout.profile.fid)}`, dumps({ name: layout.profile.name, pools: layout.profile.pools })]);
   return kv;
 }
 
 function serviceName(p: ClusterProcess): string { return p.kind === 'client' ? 's3service' : p.kind; }
 
-export async function seedCluster(consul: ConsulClient, cluster: Cluster, leaderNode?: string): Promise<SeedResult> {
+export async function seedCluster(consul: ConsulClient, cluster: Cluster, leaderNode?: string, layout?: ClusterLayout): Promise<SeedResult> {
   const agentNode = await consul.agent.nodeName();
   const local = (h: string) => hostOf(h) === hostOf(agentNode);
-  const kv = clusterKv(cluster, (h) => (local(h) ? agentNode : h));
+  const kv = clusterKv(cluster, (h) => (local(h) ? agentNode : h), layout);
   for (let i = 0; i < kv.length; i += TXN_MAX_OPS) {
     const res = await consul.txn.apply(kv.slice(i, i + TXN_MAX_OPS).map(([key, value]) => ({ verb: 'set' as const, key, value })));
     if (!res.ok) throw new Error(`seeding KV failed: ${JSON.stringify(res.errors).slice(0, 300)}`);

@@ -16,8 +16,16 @@ from Consul, records their events in Consul, and serves Consul's watch
 handlers over HTTP. Stops in order on SIGTERM or SIGINT.
 
   --consul URL          Consul agent HTTP address        env CONSUL_HTTP_ADDR  (default http://127.0.0.1:8500)
-  --listen ADDR         HA-link listener, tcp:HOST:PORT or unix:/path; repeatable
+  --backend NAME        HA-link transport: socket (hax's own, --listen) or motr
+                        (libmotr's halon interface; needs a shim built with it)
+                                                         env HAX_BACKEND (default socket)
+  --listen ADDR         backend socket: HA-link listener, tcp:HOST:PORT or unix:/path; repeatable
                                                          env HAX_LISTEN (comma-separated) (default tcp:127.0.0.1:22001)
+  --motr-endpoint EP    backend motr: hax's RPC endpoint, inet:tcp:HOST@PORT
+                                                         (default: m0conf/nodes/<node>/processes/<hax>/endpoint)
+  --motr-ha-fid FID     backend motr: hax's HA service fid (default: its 'ha' service in m0conf)
+  --motr-rm-fid FID     backend motr: the RM service of hax's own Motr instance
+                                                         (default: its 'rms' service in m0conf)
   --http HOST:PORT      HTTP listener for Consul's watches and operators
                                                          env HAX_HTTP  (default 127.0.0.1:8008)
   --token-file FILE     require 'Authorization: Bearer <token>' on every POST
@@ -41,12 +49,18 @@ export function runOptions(argv: string[], env: NodeJS.ProcessEnv = process.env)
     consul: { type: 'string' }, listen: { type: 'string', multiple: true }, http: { type: 'string' },
     'token-file': { type: 'string' }, 'log-level': { type: 'string' }, 'stop-timeout': { type: 'string' },
     node: { type: 'string' }, 'process-fid': { type: 'string' }, 'delivery-timeout': { type: 'string' },
+    backend: { type: 'string' }, 'motr-endpoint': { type: 'string' }, 'motr-ha-fid': { type: 'string' }, 'motr-rm-fid': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) return 'help';
   const logLevel = values['log-level'] ?? env.HAX_LOG_LEVEL ?? 'info';
   if (!(LEVELS as readonly string[]).includes(logLevel)) throw new ConfigError('HAX_ERR_BAD_VALUE', `--log-level "${logLevel}" must be one of ${LEVELS.join(', ')}`);
   const listen = values.listen ?? (env.HAX_LISTEN ? env.HAX_LISTEN.split(',').map((s) => s.trim()) : ['tcp:127.0.0.1:22001']);
+  const backend = values.backend ?? env.HAX_BACKEND ?? 'socket';
+  if (backend !== 'socket' && backend !== 'motr') throw new ConfigError('HAX_ERR_BAD_VALUE', `--backend "${backend}" must be socket or motr`);
+  const motrFlags = ['motr-endpoint', 'motr-ha-fid', 'motr-rm-fid'] as const;
+  const stray = motrFlags.find((f) => values[f] !== undefined && backend !== 'motr');
+  if (stray) throw new ConfigError('HAX_ERR_BAD_VALUE', `--${stray} applies only to --backend motr`);
   return {
     config: {
       consulUrl: parseConsulUrl(values.consul ?? env.CONSUL_HTTP_ADDR ?? 'http://127.0.0.1:8500'),
@@ -55,6 +69,8 @@ export function runOptions(argv: string[], env: NodeJS.ProcessEnv = process.env)
       node: parseNode(values.node ?? env.HARE_HAX_NODE_NAME),
       processFid: values['process-fid'] === undefined ? undefined : parseProcessFid(values['process-fid']),
       deliveryTimeoutMs: values['delivery-timeout'] === undefined ? undefined : parsePositiveInt('--delivery-timeout', values['delivery-timeout'], 3600) * 1000,
+      backend,
+      motr: backend === 'motr' ? { endpoint: values['motr-endpoint'], haServiceFid: values['motr-ha-fid'], rmServiceFid: values['motr-rm-fid'] } : undefined,
     },
     logLevel: logLevel as Level,
     stopTimeoutMs: parsePositiveInt('--stop-timeout', values['stop-timeout'] ?? '20', 3600) * 1000,

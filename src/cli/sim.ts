@@ -1,21 +1,29 @@
 // `hax sim`: N simulated Motr processes in this one Node process, each with
 // its own process fid and its own HA link over the socket transport, playing
-// the recorded m0d or m0mkfs conversation (src/sim/scenarios.ts).
+// the recorded m0d or m0mkfs conversation (src/sim/scenarios.ts), then
+// leaving as m0d does (waiting for hax to confirm delivery of the last
+// message). Logs are JSON lines on stdout, each with its code.
 import { Codec, type HaMsg } from '../core/codec.ts';
 import { ConfigError } from '../errors.ts';
 import { formatFid, parseFid, type Fid } from '../fid.ts';
+import { createLogger } from '../log.ts';
+import { FLUSH_TIMEOUT_MS } from '../sim/link-client.ts';
 import { SimProcess } from '../sim/sim-process.ts';
 import { SCENARIO_NAMES, scenario, type ScenarioName } from '../sim/scenarios.ts';
 import { parseFlags, parsePositiveInt } from './args.ts';
 
-export const SIM_HELP = `Usage: hax sim [--connect ADDR] [--processes N] [--first-fid FID] [--scenario m0d|m0mkfs] [--stay]
+export const SIM_HELP = `Usage: hax sim [--connect ADDR] [--processes N] [--first-fid FID]
+               [--scenario m0d|m0mkfs] [--pool FID] [--flush-timeout S] [--stay]
 
 Simulates Motr processes talking to hax over the HA-link socket transport,
 message for message as a real m0d (or m0mkfs) does: entrypoint (asked again
 on QUERY), process and service events, FAILURE_VEC_REQ and NVEC GET (waiting
-for, and checking, hax's replies), EVENT_RPC; then the shutdown events. Each
-process reconnects after a hax restart and re-sends what hax had not
-confirmed; a process that gets disconnected_previously exits, as m0d does.
+for, and checking, hax's replies), EVENT_RPC; then the shutdown events, and
+then, as m0_ha_flush does, it waits until hax has confirmed delivery of the
+last message before exiting. Each process reconnects after a hax restart and
+re-sends what hax had not confirmed; a process that gets
+disconnected_previously exits, as m0d does. A failure vector listing an
+ONLINE device kills the process, as it panics a real m0d.
 
   --connect ADDR     hax's HA-link address: tcp:HOST:PORT or unix:PATH
                      (default tcp:127.0.0.1:22001)
@@ -24,16 +32,26 @@ confirmed; a process that gets disconnected_previously exits, as m0d does.
                      the others follow by key
   --scenario NAME    m0d (trace b: start-up, then shutdown) or m0mkfs (trace a)
                      (default m0d)
-  --stay             after start-up keep running, acknowledge and print what
+  --pool FID         the pool of m0d's FAILURE_VEC_REQ (its md pool; default
+                     the traces' 0x6f00000000000001:0x0)
+  --flush-timeout S  how long a leaving process waits for hax to confirm
+                     delivery of its last message (default 30, at most 3600);
+                     a real m0d waits forever
+  --stay             after start-up keep running, acknowledge and log what
                      hax broadcasts, until SIGINT/SIGTERM; then shut down
   -h, --help         this text
 
-Exit status: 0 when every process ran its scenario, 1 when one failed
-(NVEC reply mismatch, disconnected_previously, no answer), 2 on bad options.
-`;
+Output: JSON lines on stdout (time, level, component "sim", msg, code,
+process). Codes: SIM_ENTRYPOINT, SIM_STARTED, SIM_RECEIVED (--stay),
+SIM_RECONNECTED, SIM_SIGNAL, SIM_FAILVEC_APPLIED, SIM_FLUSH_WAIT,
+SIM_FLUSH_DONE, SIM_EXIT (with exitStatus), SIM_SUMMARY, SIM_FAILED (an
+uncoded failure), and the HAX_ERR_SIM_* errors of docs/errors.md.
 
-const say = (msg: string): void => { process.stdout.write(`sim: ${msg}\n`); };
-const shout = (msg: string): void => { process.stderr.write(`sim: ${msg}\n`); };
+Exit status: 0 when every process ran its scenario and hax confirmed delivery
+of its last message, 1 when one failed (an ONLINE device in a failure vector,
+the link dropped before delivery, flush timeout, NVEC reply mismatch,
+disconnected_previously, no answer), 2 on bad options.
+`;
 
 function parseAddress(text: string): string {
   if (/^tcp:(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/.test(text) && Number(text.slice(text.lastIndexOf(':') + 1)) <= 65535) return text;
@@ -44,6 +62,12 @@ function parseAddress(text: string): string {
 function parseProcessFid(text: string): Fid {
   const fid = parseFid(text);
   if (!fid || fid.container >> 56n !== 0x72n) throw new ConfigError('HAX_ERR_BAD_VALUE', `--first-fid "${text}" is not a process fid like 0x7200000000000001:0x10`);
+  return fid;
+}
+
+function parsePoolFid(text: string): Fid {
+  const fid = parseFid(text);
+  if (!fid || fid.container >> 56n !== 0x6fn) throw new ConfigError('HAX_ERR_BAD_VALUE', `--pool "${text}" is not a pool fid like 0x6f00000000000001:0x1`);
   return fid;
 }
 
@@ -58,7 +82,8 @@ function describe(msg: HaMsg): string {
 export async function simCommand(argv: string[]): Promise<number> {
   const { values } = parseFlags('sim', argv, {
     connect: { type: 'string' }, processes: { type: 'string' }, 'first-fid': { type: 'string' },
-    scenario: { type: 'string' }, stay: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+    scenario: { type: 'string' }, pool: { type: 'string' }, 'flush-timeout': { type: 'string' },
+    stay: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
   });
   if (values.help) { process.stdout.write(SIM_HELP); return 0; }
   const address = parseAddress(values.connect ?? 'tcp:127.0.0.1:22001');
@@ -66,38 +91,46 @@ export async function simCommand(argv: string[]): Promise<number> {
   const first = parseProcessFid(values['first-fid'] ?? '0x7200000000000001:0x10');
   const name = (values.scenario ?? 'm0d') as ScenarioName;
   if (!SCENARIO_NAMES.includes(name)) throw new ConfigError('HAX_ERR_BAD_VALUE', `--scenario "${values.scenario}" must be one of ${SCENARIO_NAMES.join(', ')}`);
+  const pool = values.pool === undefined ? undefined : parsePoolFid(values.pool);
+  const flushTimeoutMs = values['flush-timeout'] === undefined ? FLUSH_TIMEOUT_MS : parsePositiveInt('--flush-timeout', values['flush-timeout'], 3600) * 1000;
 
+  const log = createLogger({ component: 'sim' });
+  const say = (code: string, msg: string, fields: Record<string, unknown> = {}): void => log.log('info', msg, { code, ...fields });
   const codec = await Codec.load();
   let stopRequested!: () => void;
   const stopSignal = new Promise<void>((r) => { stopRequested = r; });
-  const onSignal = (sig: string) => () => { say(`${sig}: shutting down`); stopRequested(); };
+  const onSignal = (sig: string) => () => { say('SIM_SIGNAL', `${sig}: shutting down`); stopRequested(); };
   const onInt = onSignal('SIGINT'), onTerm = onSignal('SIGTERM');
   if (values.stay) { process.on('SIGINT', onInt); process.on('SIGTERM', onTerm); }
 
   const runOne = async (i: number): Promise<boolean> => {
     const processFid = { container: first.container, key: first.key + BigInt(i) };
     const me = formatFid(processFid);
-    const sc = scenario(name, processFid);
+    const sc = scenario(name, processFid, { pool });
     let dead!: () => void;
     const died = new Promise<void>((r) => { dead = r; });
     const sim = new SimProcess({
-      address, codec, processFid, type: sc.processType, replyTimeoutMs: 0, entrypointTimeoutMs: 60_000,
-      onMessage: values.stay ? (msg, tag) => say(`${me}: got tag ${tag} ${describe(msg)}`) : undefined,
-      onReconnected: (how) => say(`${me}: link ${how} after the connection dropped; re-sending what hax had not confirmed`),
-      onDisconnectedPreviously: () => { shout(`${me}: hax answered disconnected_previously: declared dead, exiting`); dead(); },
+      address, codec, processFid, type: sc.processType, replyTimeoutMs: 0, entrypointTimeoutMs: 60_000, flushTimeoutMs, log,
+      onMessage: values.stay ? (msg, tag) => say('SIM_RECEIVED', `got tag ${tag} ${describe(msg)}`, { process: me, tag }) : undefined,
+      onReconnected: (how) => say('SIM_RECONNECTED', `link ${how} after the connection dropped; re-sending what hax had not confirmed`, { process: me, how }),
+      onDisconnectedPreviously: () => dead(),
     });
     try {
       const ep = await sim.connect();
-      say(`${me}: entrypoint ${ep.control}: confd ${ep.confds.join(',') || '-'} quorum ${ep.quorum}, RM ${ep.rm}`);
+      say('SIM_ENTRYPOINT', `entrypoint ${ep.control}: confd ${ep.confds.join(',') || '-'} quorum ${ep.quorum}, RM ${ep.rm}`, { process: me, confds: ep.confds, quorum: ep.quorum, rm: ep.rm });
       await sim.runSteps(sc.startup);
-      say(`${me}: ${name} started (${sc.startup.length} messages)`);
+      say('SIM_STARTED', `${name} started (${sc.startup.length} messages)`, { process: me, messages: sc.startup.length });
       if (values.stay) await Promise.race([stopSignal, died]);
       if (sim.dead) throw sim.dead;
-      await sim.runSteps(sc.shutdown);
-      say(`${me}: ${name} stopped (${sc.shutdown.length} messages)`);
+      const { flush } = await sim.shutdown(sc.shutdown, flushTimeoutMs);
+      say('SIM_EXIT', `${name} stopped (${sc.shutdown.length} messages), delivery of tag ${flush.lastTag} confirmed: exit status 0`,
+        { process: me, messages: sc.shutdown.length, lastTag: flush.lastTag, exitStatus: 0 });
       return true;
     } catch (error) {
-      shout(`${me}: FAILED: ${(error as Error).message}${(error as { code?: string }).code ? ` [${(error as { code?: string }).code}]` : ''}`);
+      const code = (error as { code?: string }).code;
+      // SimProcess has logged its own death with the details; anything else is logged here.
+      if (!sim.dead) log.log('error', `FAILED: ${(error as Error).message}`, { code: code ?? 'SIM_FAILED', process: me });
+      say('SIM_EXIT', `${name} failed${code ? ` [${code}]` : ''}: exit status 1`, { process: me, failure: code, exitStatus: 1 });
       return false;
     } finally {
       await sim.close();
@@ -107,7 +140,8 @@ export async function simCommand(argv: string[]): Promise<number> {
   try {
     const results = await Promise.all(Array.from({ length: count }, (_, i) => runOne(i)));
     const failed = results.filter((ok) => !ok).length;
-    say(`${count - failed} of ${count} processes ran the ${name} scenario${failed ? `; ${failed} failed` : ''}`);
+    log.log(failed ? 'error' : 'info', `${count - failed} of ${count} processes ran the ${name} scenario${failed ? `; ${failed} failed` : ''}`,
+      { code: 'SIM_SUMMARY', processes: count, failed });
     return failed ? 1 : 0;
   } finally {
     process.off('SIGINT', onInt);

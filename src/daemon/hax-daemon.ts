@@ -6,7 +6,7 @@
 import type { AddressInfo } from 'node:net';
 import { ConsulClient } from '../consul/client.ts';
 import { CoreHost, type Decision } from '../core/core-host.ts';
-import { Shim, type ShimEvent } from '../native/binding.ts';
+import { Shim, addonLoadWarnings, type ShimEvent } from '../native/binding.ts';
 import { ClusterViewSource } from '../model/cluster-view.ts';
 import { ModelSource } from '../model/model-source.ts';
 import type { ConfIndex } from '../model/conf-tree.ts';
@@ -24,6 +24,7 @@ import { ConsulWriter, type WriteMode } from './consul-writer.ts';
 import { Performer } from './performer.ts';
 import { BqConsumer } from './bq-consumer.ts';
 import { resolveIdentity, type Identity } from './identity.ts';
+import { resolveMotrOptions, describeMotrOptions, type MotrFlags } from './motr-options.ts';
 import { Feed } from '../debug/feed.ts';
 import { feedOfDecision, feedOfShimEvent } from '../debug/daemon-feed.ts';
 
@@ -46,6 +47,10 @@ export interface HaxConfig {
   deliveryTimeoutMs?: number;
   /** Consul writes: one /v1/txn per batch (default) or one PUT per key (benchmark comparison). */
   writeMode?: WriteMode;
+  /** HA-link transport: 'socket' (default, `listen`) or 'motr' (libmotr's halon interface; `listen` unused). */
+  backend?: 'socket' | 'motr';
+  /** backend motr: what is not given comes from Consul's description of hax's process (motr-options.ts). */
+  motr?: MotrFlags;
 }
 
 export interface RunningHax {
@@ -153,7 +158,7 @@ export async function startHax(config: HaxConfig, log: Logger, options: StartOpt
       } catch { /* read-only */ }
     }
     switch (ev.type) {
-      case 'listening': addresses.push(ev.address); log.log('info', 'HA link listener ready', { address: ev.address }); if (addresses.length === config.listen.length) listeningResolve(); return;
+      case 'listening': addresses.push(ev.address); log.log('info', 'HA link listener ready', { address: ev.address }); if (addresses.length === (config.backend === 'motr' ? 1 : config.listen.length)) listeningResolve(); return;
       case 'entrypoint': links.requestArrived(ev.reqId, ev.remote); apply(core.entrypointRequested(ev.reqId, ev.fop, Date.now()), { reqId: ev.reqId, remote: ev.remote, first: ev.first }); return;
       case 'link-connected': case 'link-reused': {
         const remote = links.requestAnswered(ev.reqId) ?? 'unknown';
@@ -171,9 +176,8 @@ export async function startHax(config: HaxConfig, log: Logger, options: StartOpt
         return;
       }
       case 'disconnecting': {
-        const wasActive = links.get(ev.linkId)?.active ?? false;
-        links.disconnecting(ev.linkId);
-        if (wasActive) { try { shim.disconnect(ev.linkId); } catch { /* hax disconnected it already */ } }
+        links.stopSending(ev.linkId);
+        performer.disconnect(ev.linkId);   // no-op when hax asked already; libmotr waits for it otherwise
         performer.linkGone(ev.linkId);
         log.log('info', 'link disconnecting', { linkId: ev.linkId });
         return;
@@ -199,8 +203,19 @@ export async function startHax(config: HaxConfig, log: Logger, options: StartOpt
   }, identity.node);
   const bq = new BqConsumer({ consul, core, node: () => identity.node, nodes: () => (confIndex?.nodes ?? []).map((n) => n.name), apply });
 
+  async function startShim(): Promise<Shim> {
+    if (config.backend !== 'motr') return Shim.start({ listen: config.listen }, onShimEvents);
+    if (!Shim.motrAvailable) {
+      throw new HaxError('HAX_ERR_MOTR_UNAVAILABLE', 'backend motr: this build of the native shim has no motr backend (build it against libmotr: docs/motr.md)');
+    }
+    const motr = await resolveMotrOptions(consul, identity, config.motr ?? {});
+    log.log('info', 'starting the motr backend (libmotr halon interface); ready once hax\'s own entrypoint is answered', describeMotrOptions(motr));
+    return Shim.start({ backend: 'motr', motr }, onShimEvents);
+  }
+
   const api = createHaxApi({ core, links, apply, bq, conf: () => confIndex, node: () => identity.node });
-  const shim = Shim.start({ listen: config.listen }, onShimEvents);
+  const shim = await startShim();
+  for (const w of addonLoadWarnings()) log.log('warn', w.msg, w.fields); // a library of shim.node replaced signal handlers, or the guard was missing (docs/native.md)
 
   let http: HttpApp | undefined;
   try {

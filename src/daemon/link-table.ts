@@ -8,8 +8,10 @@ export interface LinkInfo {
   linkId: number;
   processFid: Fid;
   remote: string;
-  /** False once the shim reported "disconnecting": nothing more is sent. */
+  /** False once hax dropped the link or the shim reported "disconnecting": nothing more is sent. */
   active: boolean;
+  /** hax asked the shim to disconnect the link (once per link; libmotr wants exactly one disconnect()). */
+  disconnectRequested: boolean;
   sent: number;
   delivered: number;
   /** tag → send time (ms) of messages not yet confirmed. */
@@ -33,11 +35,23 @@ export class LinkTable {
   connected(linkId: number, processFid: Fid, remote: string): void {
     const existing = this.#links.get(linkId);
     if (existing) { existing.active = true; return; }   // link reused: keep its counters
-    this.#links.set(linkId, { linkId, processFid, remote, active: true, sent: 0, delivered: 0, pending: new Map(), lastDeliveryMs: null });
+    this.#links.set(linkId, { linkId, processFid, remote, active: true, disconnectRequested: false, sent: 0, delivered: 0, pending: new Map(), lastDeliveryMs: null });
   }
-  disconnecting(linkId: number): void {
+  /** Nothing more is sent on the link. */
+  stopSending(linkId: number): void {
     const l = this.#links.get(linkId);
     if (l) l.active = false;
+  }
+  /**
+   * Marks the link's disconnect as requested; true when this call is the one
+   * that must ask the shim (the first for a known link), false otherwise.
+   */
+  claimDisconnect(linkId: number): boolean {
+    const l = this.#links.get(linkId);
+    if (!l || l.disconnectRequested) return false;
+    l.active = false;
+    l.disconnectRequested = true;
+    return true;
   }
   disconnected(linkId: number): void { this.#links.delete(linkId); }
 

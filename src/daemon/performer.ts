@@ -36,6 +36,21 @@ export class Performer {
 
   constructor(deps: PerformerDeps) { this.#d = deps; }
 
+  /**
+   * Asks the shim, once per link, to disconnect it: hax dropped the link, or
+   * the shim reported it disconnecting (libmotr then waits for exactly one
+   * disconnect()). The shim drains the link first. True when asked now.
+   */
+  disconnect(linkId: number): boolean {
+    if (!this.#d.links.claimDisconnect(linkId)) return false;
+    try {
+      this.#d.shim().disconnect(linkId);
+    } catch (error) {
+      this.#d.log.log('warn', 'disconnect failed', { linkId, code: (error as { code?: string }).code, error: (error as Error).message });
+    }
+    return true;
+  }
+
   /** Logs the reason and performs the actions (the part after an await-delivery later). */
   apply(decision: Decision, context: Record<string, unknown> = {}, log = this.#d.log): void {
     const level = decision.reason.code === 'CORE_TRAPPED' ? 'error' : 'info';
@@ -125,10 +140,9 @@ export class Performer {
       case 'drop-links': {
         for (const l of links.all()) {
           if (!same(l.processFid, action.process)) continue;
-          links.disconnecting(l.linkId);
-          if (action.disconnect) {
-            try { shim.disconnect(l.linkId); } catch (error) { this.#d.log.log('warn', 'disconnect failed', { linkId: l.linkId, error: (error as Error).message }); }
-            this.#d.log.log('info', 'link of a failed process disconnected', { linkId: l.linkId, process: formatFid(action.process) });
+          links.stopSending(l.linkId);
+          if (action.disconnect && this.disconnect(l.linkId)) {
+            this.#d.log.log('info', 'link of a stopped or failed process disconnecting', { linkId: l.linkId, process: formatFid(action.process) });
           }
         }
         return;

@@ -1,10 +1,11 @@
 // The only file that touches the native addon (build/native/Release/shim.node).
 // It declares the whole addon surface and wraps it in a typed class. The
 // addon is loaded lazily so that importing this module (typecheck, tools)
-// does not require a build.
-import { createRequire } from 'node:module';
+// does not require a build, and through signal-guard.ts, which keeps the
+// signal handlers of its libraries from replacing Node's.
 import { fileURLToPath } from 'node:url';
 import type { Fid } from '../fid.ts';
+import { guardWarnings, loadGuarded, type GuardReport } from './signal-guard.ts';
 
 export interface ShimOptions {
   /** socket backend: tcp:HOST:PORT / unix:PATH addresses to listen on. */
@@ -105,19 +106,35 @@ export interface NativeAddon {
 export const ADDON_PATH = fileURLToPath(new URL('../../build/native/Release/shim.node', import.meta.url));
 
 let addon: NativeAddon | undefined;
+let loadReport: GuardReport | undefined;
 
-/** Loads the addon once; throws an Error with code HAX_ERR_NATIVE_LOAD when it is missing. */
+/**
+ * Loads the addon once, through the signal guard (signal-guard.ts: libraries
+ * it pulls in, e.g. libmotr's libinfinipath, may replace Node's signal
+ * handlers); throws an Error with code HAX_ERR_NATIVE_LOAD when it is missing.
+ */
 export function loadAddon(): NativeAddon {
   if (addon) return addon;
-  const require = createRequire(import.meta.url);
   try {
-    addon = require(ADDON_PATH) as NativeAddon;
+    const { module, ...report } = loadGuarded<NativeAddon>(ADDON_PATH);
+    addon = module;
+    loadReport = report;
   } catch (cause) {
     const err = new Error(`cannot load native shim ${ADDON_PATH} (run npm run build:native)`, { cause });
     (err as Error & { code: string }).code = 'HAX_ERR_NATIVE_LOAD';
     throw err;
   }
   return addon;
+}
+
+/** What loading the addon did to signal handlers; undefined until loadAddon() succeeded. */
+export function addonLoadReport(): GuardReport | undefined {
+  return loadReport;
+}
+
+/** Log lines (level warn) about that load: none when the guard ran and no handler was replaced. */
+export function addonLoadWarnings(): { msg: string; fields: Record<string, unknown> }[] {
+  return loadReport ? guardWarnings(loadReport) : [];
 }
 
 /**
@@ -143,6 +160,9 @@ export function sdNotify(state: string): boolean {
  */
 export class Shim {
   private constructor(private readonly native: NativeShim) {}
+
+  /** True when this build of the addon has the motr backend. */
+  static get motrAvailable(): boolean { return loadAddon().motrAvailable; }
 
   /** Throws an Error with .code (HAX_ERR_BAD_OPTIONS, HAX_ERR_LISTEN) on bad options. */
   static start(options: ShimOptions, onEvents: (events: ShimEvent[]) => void): Shim {

@@ -4,6 +4,7 @@
 // message's length) and hm_tag (last 8 bytes).
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
+import { HaxError } from '../errors.ts';
 import type { Fid } from '../fid.ts';
 
 // ---- constants (motr-ha-wire.md §4, §6.3; ha-link-socket.md §2) -----------
@@ -244,10 +245,38 @@ export interface LinkClientEvents {
   'reply-rc': [rc: number];
   'disconnected-previously': [];
   'connection-closed': [];
+  /** hax confirmed (replied to) a LINK_MSG carrying this side's in-queue delivered tag. */
+  'acks-confirmed': [inDelivered: number];
+  /** close() was called: the client will not dial again. */
+  'closed': [];
   'error': [err: Error];
 }
 
 interface Inflight { xid: bigint; tag: number; inDelivered: number; timer: NodeJS.Timeout }
+
+/** What a successful flush() waited for. */
+export interface FlushResult {
+  /** The last tag this side had sent when the flush began (0: nothing was ever sent). */
+  lastTag: number;
+  /** The out-queue's delivered tag hax reported: every tag below it is confirmed. */
+  delivered: number;
+  /** The last tag received from hax whose acknowledgement hax has confirmed (0: none received). */
+  lastReceived: number;
+  /** How long the flush waited, in ms. */
+  waitedMs: number;
+}
+
+/**
+ * flush() failed: the link went away (HAX_ERR_SIM_LINK_DROPPED_BEFORE_DELIVERY)
+ * or nothing came back in time (HAX_ERR_SIM_FLUSH_TIMEOUT) before hax
+ * confirmed delivery of `unconfirmed`.
+ */
+export class FlushError extends HaxError {
+  constructor(code: string, message: string, readonly unconfirmed: number[], readonly reason: string) { super(code, message); }
+}
+
+/** Default bound of flush(): real m0d waits forever (m0_ha_flush); the simulator gives up after this. */
+export const FLUSH_TIMEOUT_MS = 30_000;
 
 /**
  * A Motr process's end of one HA link. Sends even tags 2, 4, 6 ...,
@@ -329,8 +358,72 @@ export class LinkClient extends EventEmitter<LinkClientEvents> {
   /** Asks the entrypoint again on the current connection (rconfc-style re-query). */
   requery(): void { this.sendEntrypoint(); }
 
+  /**
+   * Tags sent on this link whose delivery hax has not confirmed yet, in send
+   * order (the out queue between `delivered` and `assign`).
+   */
+  get unconfirmed(): number[] { return this.outQ.map((m) => m.tag); }
+
+  /**
+   * m0_ha_link_flush (ha/link.c), as m0_ha_flush() calls it when a process
+   * leaves (motr_ha_level_leave): resolves once hax has confirmed delivery of
+   * every message sent so far (its in-queue `delivered` tag, carried back in a
+   * LINK_MSG or LINK_MSG_REP, is past the last one) and has confirmed this
+   * side's acknowledgement of everything it received.
+   *
+   * Rejects with FlushError HAX_ERR_SIM_LINK_DROPPED_BEFORE_DELIVERY when the
+   * link goes away first: the connection closes, a LINK_MSG is answered
+   * -ENOLINK (-67), hax answers disconnected_previously, or close() is called;
+   * with HAX_ERR_SIM_FLUSH_TIMEOUT when nothing of that happens within
+   * `timeoutMs` (real m0d would hang there forever). Either way it names the
+   * tags never confirmed. The client is left as it is: the caller closes it.
+   */
+  flush(timeoutMs: number = FLUSH_TIMEOUT_MS): Promise<FlushResult> {
+    const started = Date.now();
+    const lastOut = this.out.assign - 2;   // tags step by 2; assign is the next one
+    const lastIn = this.in.assign - 2;
+    const done = (): boolean => this.out.delivered > lastOut && this.inConfirmed > lastIn;
+    const result = (): FlushResult => ({
+      lastTag: Math.max(lastOut, 0), delivered: this.out.delivered, lastReceived: Math.max(lastIn, 0), waitedMs: Date.now() - started,
+    });
+    if (!this.params || done()) return Promise.resolve(result());
+    return new Promise<FlushResult>((resolve, reject) => {
+      const pending = (): number[] => this.outQ.filter((m) => m.tag <= lastOut).map((m) => m.tag);
+      const describe = (): string => {
+        const tags = pending();
+        const acks = this.inConfirmed > lastIn ? '' : `; its acknowledgement of hax's messages up to tag ${lastIn} not confirmed either`;
+        return (tags.length ? `tag(s) ${tags.join(', ')} never confirmed delivered` : 'every sent tag was confirmed') + acks;
+      };
+      const cleanup = (): void => {
+        clearTimeout(timer);
+        this.off('delivered', check); this.off('acks-confirmed', check);
+        this.off('connection-closed', onClosed); this.off('reply-rc', onRc);
+        this.off('disconnected-previously', onGone); this.off('closed', onClosedByUs);
+      };
+      const fail = (code: string, reason: string, text: string): void => {
+        cleanup();
+        reject(new FlushError(code, `${text}: ${describe()} (m0_ha_flush did not complete)`, pending(), reason));
+      };
+      const check = (): void => { if (done()) { cleanup(); resolve(result()); } };
+      const onClosed = (): void => fail('HAX_ERR_SIM_LINK_DROPPED_BEFORE_DELIVERY', 'connection-closed', 'the connection to hax closed while waiting for delivery confirmation');
+      const onRc = (rc: number): void => {
+        if (rc === ENOLINK) fail('HAX_ERR_SIM_LINK_DROPPED_BEFORE_DELIVERY', 'enolink', 'hax answered a LINK_MSG with -67 (ENOLINK: the link is gone) while waiting for delivery confirmation');
+      };
+      const onGone = (): void => fail('HAX_ERR_SIM_LINK_DROPPED_BEFORE_DELIVERY', 'disconnected-previously', 'hax answered disconnected_previously (the link is gone) while waiting for delivery confirmation');
+      const onClosedByUs = (): void => fail('HAX_ERR_SIM_LINK_DROPPED_BEFORE_DELIVERY', 'closed', 'the link was closed while waiting for delivery confirmation');
+      const timer = setTimeout(() => fail('HAX_ERR_SIM_FLUSH_TIMEOUT', 'timeout',
+        `hax confirmed nothing more in ${timeoutMs} ms while the process waited to exit (real m0d would wait forever)`), timeoutMs);
+      this.on('delivered', check); this.on('acks-confirmed', check);
+      this.on('connection-closed', onClosed); this.on('reply-rc', onRc);
+      this.on('disconnected-previously', onGone); this.on('closed', onClosedByUs);
+      if (this.closed || !this.sock) onClosed();
+    });
+  }
+
   close(): void {
+    const wasOpen = !this.closed;
     this.closed = true;
+    if (wasOpen) this.emit('closed');
     clearTimeout(this.reconnectTimer);
     clearTimeout(this.requeryTimer);
     if (this.inflight) clearTimeout(this.inflight.timer);
@@ -509,16 +602,19 @@ export class LinkClient extends EventEmitter<LinkClientEvents> {
       return;
     }
     this.inflight = undefined;
-    if (sent.inDelivered > this.inConfirmed) this.inConfirmed = sent.inDelivered;
+    const confirmedMore = sent.inDelivered > this.inConfirmed;
+    if (confirmedMore) this.inConfirmed = sent.inDelivered;
     this.tagsUpdate(rep.inDelivered);
+    if (confirmedMore) this.emit('acks-confirmed', this.inConfirmed);
     this.pump();
   }
 
   private tagsUpdate(inDelivered: number): void {
     if (inDelivered > this.out.assign) inDelivered = this.out.assign;
     if (this.out.next < inDelivered) this.out.next = inDelivered;
-    while (this.outQ.length && this.outQ[0]!.tag < inDelivered) this.emit('delivered', this.outQ.shift()!.tag);
+    // tags first, then the events: a 'delivered' listener sees the new tags
     if (inDelivered > this.out.delivered) this.out.delivered = this.out.confirmed = inDelivered;
+    while (this.outQ.length && this.outQ[0]!.tag < inDelivered) this.emit('delivered', this.outQ.shift()!.tag);
   }
 
   private unsend(): void {

@@ -6,6 +6,8 @@
 //           (with a FAILURE_VEC_REQ and an NVEC GET whose replies m0d waits
 //           for), tags 40…62 at shutdown (STOPPING, service STOPPING, no
 //           service STOPPED, then STOPPED).
+//   Both then exit only once the HA confirmed delivery of their last
+//   message (m0_ha_flush); SimProcess.shutdown() does the same.
 //
 // A scenario is data: the steps of its start-up part and of its shutdown
 // part. SimProcess.runSteps() plays them; test/sim/ replays them against a
@@ -102,8 +104,12 @@ function m0mkfs(): Scenario {
   };
 }
 
-/** Trace b: m0d start-up, then (after SIGTERM) shutdown. */
-function m0d(processFid: Fid): Scenario {
+/**
+ * Trace b: m0d start-up, then (after SIGTERM) shutdown. `pool` is the pool of
+ * the FAILURE_VEC_REQ (m0d asks for its md pool, the root's mdpool; the
+ * traces' is o:1:0).
+ */
+function m0d(processFid: Fid, pool: Fid = TRACE_POOL): Scenario {
   const { confd, rms } = ownServices(processFid);
   const confFids = [...TRACE_CONF_FIDS];
   for (const own of [processFid, confd, rms])
@@ -114,7 +120,7 @@ function m0d(processFid: Fid): Scenario {
     startup: [
       proc('M0_CONF_HA_PROCESS_STARTING'),                               // 2
       svc(S.starting), svc(S.started), svc(S.starting), svc(S.started),  // 4–10: internal
-      { kind: 'failure-vec', pool: TRACE_POOL },                         // 12 (HA replies with its tag 1)
+      { kind: 'failure-vec', pool },                                     // 12 (HA replies with its tag 1)
       svc(S.starting, 'M0_CST_SSS'), svc(S.started, 'M0_CST_SSS'),       // 14, 16
       svc(S.starting), svc(S.started),                                   // 18, 20: internal
       svc(S.starting, 'M0_CST_FDMI'), svc(S.started, 'M0_CST_FDMI'),     // 22, 24
@@ -138,6 +144,11 @@ function m0d(processFid: Fid): Scenario {
   };
 }
 
-export function scenario(name: ScenarioName, processFid: Fid): Scenario {
-  return name === 'm0d' ? m0d(processFid) : m0mkfs();
+/**
+ * The steps of one scenario. The shutdown part ends with process STOPPED: a
+ * caller that leaves cleanly (SimProcess.shutdown) then waits, as
+ * m0_ha_flush does, until hax confirmed delivery of it.
+ */
+export function scenario(name: ScenarioName, processFid: Fid, options: { pool?: Fid } = {}): Scenario {
+  return name === 'm0d' ? m0d(processFid, options.pool) : m0mkfs();
 }

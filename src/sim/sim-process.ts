@@ -3,19 +3,44 @@
 // link reconnects and re-sends what hax had not confirmed), reports process,
 // service and RPC events the way m0d does, asks FAILURE_VEC and NVEC GET and
 // waits for their replies (checking an NVEC reply like m0d: same id, same
-// fids in order), and acknowledges everything hax broadcasts, handing NVEC
-// SET notes to the caller. It exits on disconnected_previously (a real m0d
-// asserts there). The demo, the CLI (`hax sim`), the tests and the
-// benchmarks use it; the HA-link protocol itself is LinkClient's, the
-// message sequences are scenarios.ts's.
+// fids in order; applying a failure vector like m0d: an ONLINE device in it
+// kills the process), and acknowledges everything hax broadcasts, handing
+// NVEC SET notes to the caller. It exits on disconnected_previously (a real
+// m0d asserts there). Leaving cleanly (shutdown()) it waits, as m0_ha_flush
+// does, until hax has confirmed delivery of everything it sent. The demo,
+// the CLI (`hax sim`), the tests and the benchmarks use it; the HA-link
+// protocol itself is LinkClient's, the message sequences are scenarios.ts's.
+//
+// What real Motr taught (issue 12), enforced here so that CI without libmotr
+// catches a regression in hax:
+//   * FAILURE_VEC_REP: m0d applies every listed device as a pool-machine
+//     transition (m0_poolmach_failvec_apply); an ONLINE device panics it
+//     ("!pool_failed_devs_tlink_is_in(pd)" at m0_poolmach_state_transit(),
+//     pool/pool_machine.c:688) → HAX_ERR_SIM_FAILVEC_ONLINE_DEVICE, dead.
+//   * On exit m0d waits for the delivery of its last message
+//     (motr_ha_level_leave → m0_ha_flush → m0_ha_link_flush →
+//     m0_ha_link_wait_delivery) → exit 0 only once hax confirmed it;
+//     HAX_ERR_SIM_LINK_DROPPED_BEFORE_DELIVERY if the link goes first,
+//     HAX_ERR_SIM_FLUSH_TIMEOUT after flushTimeoutMs (m0d would hang).
 import type { Codec, HaMsg } from '../core/codec.ts';
 import { HaxError } from '../errors.ts';
 import { formatFid, parseFid, ZERO_FID, type Fid } from '../fid.ts';
-import { LinkClient, CONTROL_CONSUME, type EntrypointRep } from './link-client.ts';
+import type { Logger } from '../log.ts';
+import { LinkClient, CONTROL_CONSUME, FLUSH_TIMEOUT_MS, FlushError, type EntrypointRep, type FlushResult } from './link-client.ts';
 import type { ServiceEvent, ServiceType, Step } from './scenarios.ts';
 
 /** A simulated process failed the way a real one would crash or hang (code HAX_ERR_SIM_*). */
-export class SimError extends HaxError {}
+export class SimError extends HaxError {
+  /** Machine-readable facts about the failure (device fids, unconfirmed tags …), logged with it. */
+  readonly details: Record<string, unknown>;
+  constructor(code: string, message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.details = details;
+  }
+}
+
+/** M0_NC_ONLINE as the codec decodes it (name) or as a raw value (motr-ha-wire.md §3). */
+const isOnline = (state: unknown): boolean => state === 'M0_NC_ONLINE' || state === 1 || state === 1n;
 
 export interface Note { fid: string; state: string }
 
@@ -41,6 +66,14 @@ export interface SimProcessOptions {
   onReconnected?(how: 'reused' | 'reconnected'): void;
   /** How long the step methods wait for an acknowledgement or a reply; 0 waits forever (default 30 s). */
   replyTimeoutMs?: number;
+  /**
+   * How long shutdown()/flush() wait for hax to confirm delivery of the last
+   * message before giving up with HAX_ERR_SIM_FLUSH_TIMEOUT (default 30 s;
+   * real m0d waits forever).
+   */
+  flushTimeoutMs?: number;
+  /** Structured log (JSON lines): failure vectors applied, the flush, the death of the process, each with its code. */
+  log?: Logger;
 }
 
 export interface SentStep {
@@ -71,6 +104,9 @@ export class SimProcess {
   #nextIdOfGet = 100n; // m0d's first hmnv_id_of_get (trace b)
   #connected = false;
   #dead: SimError | undefined;
+  #flushing = false;
+  #flushed: FlushResult | undefined;
+  readonly #devices = new Map<string, string>();
 
   constructor(options: SimProcessOptions) {
     this.#options = options;
@@ -84,16 +120,30 @@ export class SimProcess {
       this.#options.onReconnected?.(rep.doReconnect ? 'reconnected' : 'reused');
     });
     this.#link.on('disconnected-previously', () => {
-      this.#die(new SimError('HAX_ERR_SIM_DISCONNECTED_PREVIOUSLY',
-        `hax answered disconnected_previously to ${formatFid(this.processFid)}: it was declared dead (m0d asserts and exits)`));
+      // While flushing, flush() reports it (HAX_ERR_SIM_LINK_DROPPED_BEFORE_DELIVERY, with the unconfirmed tags).
+      if (!this.#flushing) {
+        this.#die(new SimError('HAX_ERR_SIM_DISCONNECTED_PREVIOUSLY',
+          `hax answered disconnected_previously to ${formatFid(this.processFid)}: it was declared dead (m0d asserts and exits)`));
+      }
       this.#options.onDisconnectedPreviously?.();
     });
   }
 
-  /** Set once the process has died (disconnected_previously, NVEC mismatch); it sends nothing more. */
+  /**
+   * Set once the process has died (disconnected_previously, NVEC mismatch,
+   * an ONLINE device in a failure vector, a failed flush); it sends nothing more.
+   */
   get dead(): SimError | undefined { return this.#dead; }
   /** The link's own view: out/in tags (tests). */
   get link(): LinkClient { return this.#link; }
+  /**
+   * The exit status a real process would have: 1 once it died, 0 once it left
+   * cleanly (shutdown()/flush() saw every message confirmed), undefined while
+   * it runs.
+   */
+  get exitStatus(): 0 | 1 | undefined { return this.#dead ? 1 : this.#flushed ? 0 : undefined; }
+  /** Device states this process's pool machine took from failure vectors (fid text → M0_NC_*). */
+  get devices(): ReadonlyMap<string, string> { return this.#devices; }
 
   /** Dials hax and resolves with the first CONSUME entrypoint reply. */
   connect(): Promise<EntrypointSummary> {
@@ -150,7 +200,7 @@ export class SimProcess {
    * pool and cookie). m0d waits for it before going on, and so do the
    * scenarios.
    */
-  async failureVecReq(pool: Fid): Promise<{ tag: number; reply: HaMsg }> {
+  async failureVecReq(pool: Fid): Promise<{ tag: number; reply: HaMsg; applied: Note[] }> {
     const cookie = { co_addr: BigInt(0x55d4_0000_0000 + Number(this.processFid.key)), co_generation: BigInt(Date.now()) * 1_000_000n };
     const poolText = formatFid(pool);
     const reply = this.#waitReply('FAILURE_VEC_REP for ' + poolText, (m) => {
@@ -158,11 +208,48 @@ export class SimProcess {
       const b = m.body as { mfp_pool: string; mfp_cookie: { co_addr: bigint; co_generation: bigint } };
       return sameFid(b.mfp_pool, poolText) && b.mfp_cookie.co_addr === cookie.co_addr && b.mfp_cookie.co_generation === cookie.co_generation;
     });
+    // Applied as soon as it arrives, as m0d's handler does; a death rejects `applied`.
+    const applied = reply.then((m) => ({ m, notes: this.applyFailureVec(m) }));
+    applied.catch(() => { /* surfaced below, or by #sendAcked's rejection */ });
     const tag = await this.#sendAcked({
       fid: formatFid(ZERO_FID), sourceProcess: formatFid(ZERO_FID), sourceService: formatFid(ZERO_FID),
       type: 'FAILURE_VEC_REQ', body: { mfq_pool: poolText, mfq_cookie: cookie },
     }, 'FAILURE_VEC_REQ');
-    return { tag, reply: await reply };
+    const { m, notes } = await applied;
+    return { tag, reply: m, applied: notes };
+  }
+
+  /**
+   * The failure-vector handler (m0d: m0_ha_msg_fvec handling →
+   * m0_poolmach_failvec_apply): every note of a FAILURE_VEC_REP (the first
+   * mfp_nr) is a pool-machine state transition of that device. A device
+   * listed as ONLINE panics a real m0d (the device is not in the failed list
+   * it is moved out of): the process dies with
+   * HAX_ERR_SIM_FAILVEC_ONLINE_DEVICE naming the device(s), and this throws
+   * that error. Otherwise the states are applied (`devices`) and returned.
+   * Callable on its own (tests feed it a reply directly).
+   */
+  applyFailureVec(reply: HaMsg): Note[] {
+    if (this.#dead) throw this.#dead;
+    const b = reply.body as { mfp_pool?: string; mfp_nr?: number; mfp_vec?: { no_id: string; no_state: unknown }[] };
+    const vec = (b.mfp_vec ?? []).slice(0, b.mfp_nr ?? b.mfp_vec?.length ?? 0);
+    const online = vec.filter((n) => isOnline(n.no_state)).map((n) => n.no_id);
+    if (online.length > 0) {
+      const error = new SimError('HAX_ERR_SIM_FAILVEC_ONLINE_DEVICE',
+        `FAILURE_VEC_REP for pool ${b.mfp_pool ?? '?'} to ${formatFid(this.processFid)} lists device ${online[0]} as M0_NC_ONLINE` +
+        (online.length > 1 ? ` (and ${online.length - 1} more: ${online.slice(1).join(', ')})` : '') +
+        ': a real m0d panics here: (!pool_failed_devs_tlink_is_in(pd)) at m0_poolmach_state_transit() (pool/pool_machine.c:688);' +
+        ' hax must list only devices that are not ONLINE',
+        { pool: b.mfp_pool, devices: online });
+      this.#die(error);
+      throw error;
+    }
+    const notes = vec.map((n) => ({ fid: n.no_id, state: String(n.no_state) }));
+    for (const n of notes) this.#devices.set(n.fid, n.state);
+    this.#log('info', 'SIM_FAILVEC_APPLIED', `failure vector of pool ${b.mfp_pool ?? '?'} applied: ${notes.length} device(s)` +
+      (notes.length ? ` (${notes.map((n) => `${n.fid}=${n.state.replace('M0_NC_', '')}`).join(', ')})` : ''),
+    { pool: b.mfp_pool, notes });
+    return notes;
   }
 
   /**
@@ -175,6 +262,7 @@ export class SimProcess {
     const id = this.#nextIdOfGet++;
     const reply = this.#waitReply(`NVEC SET reply to GET ${id}`, (m) =>
       m.type === 'NVEC' && (m.body as { hmnv_id_of_get: bigint }).hmnv_id_of_get === id);
+    reply.catch(() => { /* surfaced below, or by #sendAcked's rejection */ });
     const tag = await this.#sendAcked({
       fid: formatFid(ZERO_FID), sourceProcess: formatFid(ZERO_FID), sourceService: formatFid(ZERO_FID),
       type: 'NVEC', body: {
@@ -203,16 +291,74 @@ export class SimProcess {
   /** Plays scenario steps in order (scenarios.ts), waiting where m0d waits; returns what was sent. */
   async runSteps(steps: readonly Step[]): Promise<SentStep[]> {
     const out: SentStep[] = [];
-    for (const step of steps) {
-      switch (step.kind) {
-        case 'process': out.push({ step, tag: await this.#processEvent(step.event) }); break;
-        case 'service': out.push({ step, tag: await this.serviceEvent(step.event, step.type, step.service) }); break;
-        case 'rpc': out.push({ step, tag: await this.rpcEvent(step.fid, step.state, step.attempts) }); break;
-        case 'failure-vec': out.push({ step, ...await this.failureVecReq(step.pool) }); break;
-        case 'nvec-get': out.push({ step, ...await this.nvecGet(step.fids) }); break;
-      }
-    }
+    for (const step of steps) out.push(await this.#runStep(step));
     return out;
+  }
+
+  async #runStep(step: Step): Promise<SentStep> {
+    switch (step.kind) {
+      case 'process': return { step, tag: await this.#processEvent(step.event) };
+      case 'service': return { step, tag: await this.serviceEvent(step.event, step.type, step.service) };
+      case 'rpc': return { step, tag: await this.rpcEvent(step.fid, step.state, step.attempts) };
+      case 'failure-vec': { const r = await this.failureVecReq(step.pool); return { step, tag: r.tag, reply: r.reply }; }
+      case 'nvec-get': return { step, ...await this.nvecGet(step.fids) };
+    }
+  }
+
+  /**
+   * Leaves cleanly, as m0d and m0mkfs do after their last event: plays the
+   * shutdown steps (each but the last waited for, as runSteps does), sends the
+   * last one (process STOPPED) and then waits in flush() until hax has
+   * confirmed delivery of everything sent. Resolves with the flush result
+   * (exitStatus 0); rejects with the SimError that killed the process
+   * (exitStatus 1), e.g. HAX_ERR_SIM_LINK_DROPPED_BEFORE_DELIVERY.
+   */
+  async shutdown(steps: readonly Step[], flushTimeoutMs?: number): Promise<{ sent: SentStep[]; flush: FlushResult }> {
+    const sent = steps.length > 1 ? await this.runSteps(steps.slice(0, -1)) : [];
+    const last = steps.at(-1);
+    let lastStep: Promise<SentStep> | undefined;
+    if (last) {
+      if (this.#dead) throw this.#dead;
+      lastStep = this.#runStep(last);                // queued now (its tag is assigned synchronously) …
+      lastStep.catch(() => { /* flush() reports the failure */ });
+    }
+    const flush = await this.flush(flushTimeoutMs);  // … and confirmed here
+    if (lastStep) sent.push(await lastStep);
+    return { sent, flush };
+  }
+
+  /**
+   * m0_ha_flush: waits until hax has confirmed delivery of every message this
+   * process sent (and confirmed its acknowledgements of hax's messages). On
+   * success the process has left cleanly (exitStatus 0). If the link goes
+   * away first — the connection closes, a LINK_MSG is answered -67
+   * (ENOLINK), hax answers disconnected_previously — the process dies with
+   * HAX_ERR_SIM_LINK_DROPPED_BEFORE_DELIVERY; after `timeoutMs` (default
+   * flushTimeoutMs, 30 s) with HAX_ERR_SIM_FLUSH_TIMEOUT. Both name the tags
+   * never confirmed.
+   */
+  async flush(timeoutMs: number = this.#options.flushTimeoutMs ?? FLUSH_TIMEOUT_MS): Promise<FlushResult> {
+    if (this.#dead) throw this.#dead;
+    this.#flushing = true;
+    const waiting = this.#link.unconfirmed;
+    this.#log('info', 'SIM_FLUSH_WAIT', `leaving: waiting for hax to confirm delivery of ${waiting.length ? `tag(s) ${waiting.join(', ')}` : 'nothing more'} (m0_ha_flush), at most ${timeoutMs} ms`,
+      { unconfirmed: waiting, timeoutMs });
+    try {
+      const result = await this.#link.flush(timeoutMs);
+      this.#flushed = result;
+      this.#log('info', 'SIM_FLUSH_DONE', `hax confirmed delivery of every message up to tag ${result.lastTag} (delivered tag ${result.delivered}) after ${result.waitedMs} ms: exiting 0`,
+        { lastTag: result.lastTag, delivered: result.delivered, lastReceived: result.lastReceived, waitedMs: result.waitedMs });
+      return result;
+    } catch (err) {
+      if (this.#dead) throw this.#dead;
+      const e = err as FlushError;
+      const error = new SimError(e.code ?? 'HAX_ERR_SIM_LINK_DROPPED_BEFORE_DELIVERY', `${formatFid(this.processFid)}: ${e.message}`,
+        { unconfirmed: e.unconfirmed ?? this.#link.unconfirmed, reason: e.reason }, { cause: err });
+      this.#die(error);
+      throw error;
+    } finally {
+      this.#flushing = false;
+    }
   }
 
   #sendAcked(m: Omit<HaMsg, 'time' | 'epoch' | 'tag'>, what: string, timeoutMs = this.#options.replyTimeoutMs ?? 30_000): Promise<number> {
@@ -247,9 +393,14 @@ export class SimProcess {
     });
   }
 
+  #log(level: 'debug' | 'info' | 'warn' | 'error', code: string, msg: string, fields: Record<string, unknown> = {}): void {
+    this.#options.log?.log(level, msg, { code, process: formatFid(this.processFid), ...fields });
+  }
+
   #die(error: SimError): void {
     if (this.#dead) return;
     this.#dead = error;
+    this.#log('error', error.code, error.message, { exitStatus: 1, ...error.details });
     for (const w of this.#waiting.values()) w.reject(error);
     this.#waiting.clear();
     for (const w of this.#replies.splice(0)) w.reject(error);

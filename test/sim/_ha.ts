@@ -1,7 +1,7 @@
 // A small HA for the simulator tests, built directly on the native Shim (no
 // Consul, no core): it answers every entrypoint like the traces' HA (confd
 // s:1:(2k-1) of process k, quorum 1, RM s:1:2), answers FAILURE_VEC_REQ with
-// an empty FAILURE_VEC_REP and NVEC GET with an NVEC SET of the same notes,
+// an empty FAILURE_VEC_REP (or failureVecNotes) and NVEC GET with an NVEC SET of the same notes,
 // all ONLINE, delivers every message, and logs everything in arrival order.
 import { Shim, type ShimEvent } from '../../src/native/binding.ts';
 import type { Codec, HaMsg } from '../../src/core/codec.ts';
@@ -29,6 +29,8 @@ export interface TestHaOptions {
   entrypointRc?(nth: number): number;
   /** Runs before a FAILURE_VEC / NVEC reply is sent (e.g. a pause); default none. */
   beforeReply?(msg: HaMsg): Promise<void> | void;
+  /** The notes of a FAILURE_VEC_REP (default none, as the traces' HA and the original hax). */
+  failureVecNotes?(req: HaMsg): { no_id: string; no_state: string }[];
   /** Rewrites the notes of an NVEC reply (mismatch tests). */
   nvecNotes?(notes: { no_id: string; no_state: string }[]): { no_id: string; no_state: string }[];
   /** Whether to call delivered() for a received message (default always). */
@@ -77,7 +79,8 @@ export async function startTestHa(opts: TestHaOptions): Promise<TestHa> {
     if (msg.type === 'FAILURE_VEC_REQ') {
       await opts.beforeReply?.(msg);
       const b = msg.body as { mfq_pool: string; mfq_cookie: unknown };
-      send(linkId, { ...head(b.mfq_pool), type: 'FAILURE_VEC_REP', body: { mfp_pool: b.mfq_pool, mfp_cookie: b.mfq_cookie, mfp_vec: [] } });
+      const vec = opts.failureVecNotes?.(msg) ?? [];
+      send(linkId, { ...head(b.mfq_pool), type: 'FAILURE_VEC_REP', body: { mfp_pool: b.mfq_pool, mfp_cookie: b.mfq_cookie, mfp_vec: vec } });
     } else if (msg.type === 'NVEC' && (msg.body as { hmnv_type: string }).hmnv_type === 'M0_HA_NVEC_GET') {
       await opts.beforeReply?.(msg);
       const b = msg.body as { hmnv_id_of_get: bigint; hmnv_arr: { no_id: string }[] };

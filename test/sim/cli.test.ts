@@ -47,6 +47,18 @@ test('hax sim with the default m0d scenario sends its own conf services and asks
   }
 });
 
+test('hax sim --pool asks the failure vector of that pool', async () => {
+  const ha = await startTestHa({ codec: await codec() });
+  try {
+    const rc = await simCommand(['--connect', ha.address, '--first-fid', '0x7200000000000001:0x30', '--pool', '0x6f00000000000001:0x7']);
+    assert.is(rc, 0);
+    const req = received(ha.log, ha.linkOf('0x7200000000000001:0x30')).find((r) => r.msg.type === 'FAILURE_VEC_REQ');
+    assert.is((req!.msg.body as { mfq_pool: string }).mfq_pool, '0x6f00000000000001:0x7');
+  } finally {
+    await ha.stop();
+  }
+});
+
 test('hax sim --stay prints broadcasts and runs the shutdown part on SIGTERM', async () => {
   const ha = await startTestHa({ codec: await codec() });
   const child = spawn(process.execPath, [BIN, 'sim', '--connect', ha.address, '--stay', '--first-fid', '0x7200000000000001:0x2'], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -84,6 +96,8 @@ for (const [what, args, re] of [
   ['a first fid that is not a process fid', ['--first-fid', '0x7300000000000001:0x1'], /--first-fid .* is not a process fid/],
   ['zero processes', ['--processes', '0'], /--processes "0" must be a whole number/],
   ['an address of another kind', ['--connect', 'udp:1.2.3.4:5'], /--connect "udp:1.2.3.4:5" is neither/],
+  ['a pool fid that is not a pool', ['--pool', '0x7200000000000001:0x1'], /--pool .* is not a pool fid/],
+  ['a flush timeout of zero', ['--flush-timeout', '0'], /--flush-timeout "0" must be a whole number from 1 to 3600/],
 ] as [string, string[], RegExp][]) {
   test(`hax sim refuses ${what} with exit status 2`, () => {
     const r = spawnSync(process.execPath, [BIN, 'sim', ...args], { encoding: 'utf8', timeout: 60_000 });

@@ -7,6 +7,8 @@
 #include "ha/entrypoint_fops.h"
 #include "ha/entrypoint_fops_xc.h"
 #include "ha/halon/interface.h"
+#include "ha/link.h"
+#include "ha/lq.h"
 #include "ha/msg.h"
 #include "ha/msg_xc.h"
 #include "lib/memory.h"
@@ -153,3 +155,21 @@ int hax_halon_send(void *link, const uint8_t *bytes, size_t len, uint64_t *tag)
 
 void hax_halon_delivered(void *link, const void *msg) { m0_halon_interface_delivered(g_hi, link, msg); }
 void hax_halon_disconnect(void *link) { m0_halon_interface_disconnect(g_hi, link); }
+
+/* ha/link.c's outgoing FOM: in IDLE it confirms every delivered incoming
+ * message (m0_ha_lq_dequeue advances 'confirmed' up to 'delivered') and sets
+ * hln_confirmed_update; the flag is cleared once the LINK_MSG carrying the new
+ * in_delivered tag is answered with rc 0. So the peer has heard about every
+ * message it sent when 'confirmed' reached 'assign' (nothing received is
+ * still undelivered or unconfirmed) and the flag is clear. */
+int hax_halon_link_quiet(void *link)
+{
+	struct m0_ha_link *hl = link;
+	bool quiet;
+
+	m0_mutex_lock(&hl->hln_lock);
+	quiet = m0_ha_lq_tag_confirmed(&hl->hln_q_in) == m0_ha_lq_tag_assign(&hl->hln_q_in) &&
+	        !hl->hln_confirmed_update;
+	m0_mutex_unlock(&hl->hln_lock);
+	return quiet ? 1 : 0;
+}

@@ -57,6 +57,13 @@ int  hax_halon_send(void *link, const uint8_t *bytes, size_t len, uint64_t *tag)
 void hax_halon_delivered(void *link, const void *msg);
 void hax_halon_disconnect(void *link);
 
+/* 1 when the HA side of `link` has nothing left to tell the peer about what it
+ * received: every received message was delivered() and its confirmation went
+ * out in a LINK_MSG that the peer answered (rc 0). Disconnecting earlier loses
+ * that confirmation and the process waits in m0_ha_flush() for ever (seen with
+ * real m0d and m0mkfs). Call thread; takes the link's hln_lock. */
+int  hax_halon_link_quiet(void *link);
+
 #ifdef __cplusplus
 }
 #endif

@@ -98,8 +98,9 @@ void MotrBackend::call_loop() {
     if (rc != 0) emit(io_event("m0_halon_interface_thread_adopt", rc));
     for (;;) {
         pollfd pfd{commands_.wake_fd(), POLLIN, 0};
-        ::poll(&pfd, 1, -1);
+        ::poll(&pfd, 1, poll_timeout_ms());
         for (auto &cmd : commands_.take()) execute(cmd);
+        disconnect_quiet_links();
         std::lock_guard<std::mutex> lk(mu_);
         if (call_thread_exit_) break;
     }
@@ -154,14 +155,13 @@ void MotrBackend::execute(Command &cmd) {
         break;
     }
     case Command::Kind::Disconnect: {
-        void *link = nullptr;
-        {
-            std::lock_guard<std::mutex> lk(mu_);
-            auto it = links_.find(cmd.link_id);
-            if (it == links_.end() || !disconnecting_[cmd.link_id]) break;
-            link = it->second;
-        }
-        hax_halon_disconnect(link);
+        // Remembered; disconnect_quiet_links() passes it on when libmotr has
+        // reported the link disconnecting and the link is quiet.
+        std::lock_guard<std::mutex> lk(mu_);
+        auto it = closing_.find(cmd.link_id);
+        if (it == closing_.end() || it->second.wanted) break;  // link gone, or asked already
+        it->second.wanted = true;
+        if (it->second.reported) it->second.due = std::chrono::steady_clock::now() + kQuietLimit;
         break;
     }
     case Command::Kind::Stop: {
@@ -204,11 +204,37 @@ int64_t MotrBackend::send(uint32_t link_id, std::vector<uint8_t> msg) {
     return done.get();
 }
 
-// JS thread.
-bool MotrBackend::may_disconnect(uint32_t link_id) {
+// Call thread. A process that stops cleanly waits in m0_ha_flush() until
+// hax's delivery confirmation of its last message reaches it; libmotr drops
+// that confirmation if the link is disconnected first. So disconnect() waits
+// until JS delivered everything received on the link and libmotr's outgoing
+// FOM sent the confirmation and got its answer, or until `due`.
+void MotrBackend::disconnect_quiet_links() {
+    std::vector<void *> ready;
+    {
+        std::lock_guard<std::mutex> lk(mu_);
+        auto now = std::chrono::steady_clock::now();
+        for (auto &kv : closing_) {
+            Closing &c = kv.second;
+            if (!c.reported || !c.wanted || c.issued) continue;
+            bool held = false;  // a received message JS has not delivered yet
+            for (auto &u : undelivered_)
+                if (u.first.first == kv.first) { held = true; break; }
+            void *link = links_[kv.first];
+            if ((!held && hax_halon_link_quiet(link)) || now >= c.due) {
+                c.issued = true;
+                ready.push_back(link);
+            }
+        }
+    }
+    for (void *link : ready) hax_halon_disconnect(link);
+}
+
+int MotrBackend::poll_timeout_ms() {
     std::lock_guard<std::mutex> lk(mu_);
-    auto it = disconnecting_.find(link_id);
-    return it != disconnecting_.end() && it->second;
+    for (auto &kv : closing_)
+        if (kv.second.reported && kv.second.wanted && !kv.second.issued) return int(kQuietPoll.count());
+    return -1;
 }
 
 // Producer threads. The call thread must never wait for JS (JS may be
@@ -283,7 +309,7 @@ void MotrBackend::on_link(EventType type, uint64_t req, void *link) {
             id = next_link_id_++;
             ids_[link] = id;
             links_[id] = link;
-            disconnecting_[id] = false;
+            closing_[id] = Closing{};
         }
         e.link_id = id;
         e.fid = request_fids_[req];
@@ -313,8 +339,11 @@ void MotrBackend::on_disconnecting(void *link) {
     {
         std::lock_guard<std::mutex> lk(mu_);
         e.link_id = id_of(link);
-        disconnecting_[e.link_id] = true;
-        now = stopping_;
+        Closing &c = closing_[e.link_id];
+        c.reported = true;
+        c.due = std::chrono::steady_clock::now() + kQuietLimit;
+        now = stopping_ && !c.issued;
+        if (now) c.issued = true;  // stop(): JS can no longer answer
     }
     {
         std::lock_guard<std::mutex> lk(registry_.mu);
@@ -323,6 +352,7 @@ void MotrBackend::on_disconnecting(void *link) {
     }
     emit(std::move(e));
     if (now) hax_halon_disconnect(link);  // stop() waits for it (§1.5 step 8)
+    commands_.wake();                     // the call thread starts watching for quiet
 }
 
 void MotrBackend::on_disconnected(void *link) {
@@ -332,7 +362,7 @@ void MotrBackend::on_disconnected(void *link) {
         e.link_id = id_of(link);
         ids_.erase(link);
         links_.erase(e.link_id);
-        disconnecting_.erase(e.link_id);
+        closing_.erase(e.link_id);
         for (auto it = undelivered_.begin(); it != undelivered_.end();)
             it = it->first.first == e.link_id ? undelivered_.erase(it) : std::next(it);
     }

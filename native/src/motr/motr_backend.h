@@ -20,6 +20,7 @@
 //   Motr down). They hold no other lock while blocked.
 #pragma once
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <future>
@@ -57,8 +58,11 @@ public:
     // tag, or a negative errno when the bytes did not decode.
     int64_t send(uint32_t link_id, std::vector<uint8_t> msg);
 
-    // JS thread: libmotr allows disconnect() only after link_is_disconnecting.
-    bool may_disconnect(uint32_t link_id);
+    // How long a link libmotr reported disconnecting and hax wants gone may
+    // wait to become quiet (hax_halon_link_quiet) before disconnect() is
+    // passed to libmotr anyway: a peer that died never answers.
+    static constexpr std::chrono::milliseconds kQuietLimit{5000};
+    static constexpr std::chrono::milliseconds kQuietPoll{50};
 
     // Locality threads / call thread (via halon_glue's C callbacks).
     void on_entrypoint(uint64_t req, const char *remote, Fid process, const uint8_t *fop, size_t len, bool first);
@@ -73,6 +77,8 @@ private:
     void call_loop();                        // call thread
     void execute(Command &cmd);              // call thread
     void deliver_all_outstanding();          // call thread, at Stop
+    void disconnect_quiet_links();           // call thread, every wake-up
+    int poll_timeout_ms();                   // call thread
     void emit(Event e);                      // any producer thread; never blocks the call thread
     uint32_t id_of(void *link);              // under mu_
 
@@ -93,7 +99,14 @@ private:
     uint32_t next_link_id_ = 1;
     std::unordered_map<void *, uint32_t> ids_;
     std::unordered_map<uint32_t, void *> links_;
-    std::unordered_map<uint32_t, bool> disconnecting_;
+    // libmotr wants exactly one disconnect() per link, after
+    // link_is_disconnecting (reported) and hax asked for it (wanted), once
+    // the peer has been told about everything hax received (or due passed).
+    struct Closing {
+        bool reported = false, wanted = false, issued = false;
+        std::chrono::steady_clock::time_point due{};
+    };
+    std::unordered_map<uint32_t, Closing> closing_;
     std::unordered_map<uint64_t, Fid> request_fids_;
     std::map<std::pair<uint32_t, uint64_t>, const void *> undelivered_;  // (link, tag) -> m0_ha_msg*
     uint64_t next_ticket_ = 1;
