@@ -18,7 +18,7 @@ test('the unit is Type=notify with a watchdog, restarts on failure and stops wit
 });
 
 test('the unit carries the hardening options', () => {
-  for (const [k, v] of [['NoNewPrivileges', 'yes'], ['ProtectSystem', 'strict'], ['PrivateTmp', 'yes'], ['ProtectHome', 'yes'], ['RestrictAddressFamilies', 'AF_UNIX AF_INET AF_INET6'], ['CapabilityBoundingSet', '']]) {
+  for (const [k, v] of [['NoNewPrivileges', 'yes'], ['ProtectSystem', 'strict'], ['PrivateTmp', 'yes'], ['ProtectHome', 'yes'], ['RestrictAddressFamilies', 'AF_UNIX AF_INET AF_INET6 AF_NETLINK'], ['CapabilityBoundingSet', '']]) {
     assert.equal(setting(k), [v], k);
   }
 });
