@@ -18,7 +18,9 @@ const secondsAt = process.argv.indexOf('--seconds');
 const SECONDS = secondsAt > 0 ? Number(process.argv[secondsAt + 1]) : 5;
 const CLIENTS = [0, 1, 10, 50];
 const BIN = new URL('../../bin/hax.js', import.meta.url).pathname;
-const CYCLE: ProcessEvent[] = ['M0_CONF_HA_PROCESS_STARTING', 'M0_CONF_HA_PROCESS_STARTED', 'M0_CONF_HA_PROCESS_STOPPING', 'M0_CONF_HA_PROCESS_STOPPED'];
+// No STOPPED: it ends a process's incarnation (hax drops its link), and the
+// load here runs on one link per process.
+const CYCLE: ProcessEvent[] = ['M0_CONF_HA_PROCESS_STARTING', 'M0_CONF_HA_PROCESS_STARTED', 'M0_CONF_HA_PROCESS_DTM_RECOVERED', 'M0_CONF_HA_PROCESS_STOPPING'];
 
 function lines(child: ChildProcess): () => Promise<Record<string, number>> {
   const queue: string[] = [];

@@ -46,21 +46,31 @@ test('sends READY=1 once it serves; on SIGTERM during traffic it exits 0 and eve
     let stop = false;
     const loops: Promise<void>[] = [];
     for (const key of [2n, 3n, 4n]) {
-      const sim = new SimProcess({ address: `tcp:127.0.0.1:${haPort}`, codec, processFid: { container: PROCESS_CONTAINER, key }, type: 'M0_CONF_HA_PROCESS_M0D' });
-      sims.push(sim);
-      await sim.connect();
-      const fid = formatFid(sim.processFid);
+      const fid = formatFid({ container: PROCESS_CONTAINER, key });
       acked.set(fid, []); sent.set(fid, []);
+      // one incarnation per cycle, as a real process: STOPPED ends it (hax then drops its
+      // link) and the next one connects afresh
       loops.push((async () => {
+        let sim: SimProcess | undefined;
         for (let i = 0; !stop; i++) {
           const ev = CYCLE[i % CYCLE.length];
+          if (ev === CYCLE[0]) {
+            sim = new SimProcess({ address: `tcp:127.0.0.1:${haPort}`, codec, processFid: { container: PROCESS_CONTAINER, key }, type: 'M0_CONF_HA_PROCESS_M0D' });
+            sims.push(sim);
+            try { await sim.connect(); } catch { return; }                 // hax went away
+          }
           sent.get(fid)!.push(ev);
-          try { await sim.processEvent(ev, 5_000); } catch { return; }   // hax went away: unacknowledged
+          try { await sim!.processEvent(ev, 5_000); } catch { return; }   // hax went away: unacknowledged
           acked.get(fid)!.push(ev);
+          if (ev === CYCLE[3]) await sim!.close();
         }
       })());
     }
-    while ([...acked.values()].some((a) => a.length < 20)) await new Promise((r) => setTimeout(r, 20));
+    const enough = Date.now() + 120_000;
+    while ([...acked.values()].some((a) => a.length < 20)) {
+      assert.ok(Date.now() < enough, `every process had 20 events acknowledged within 120 s: ${[...acked.values()].map((a) => a.length).join(', ')}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
     hax.child.kill('SIGTERM');
     const code = await hax.exited;
     stop = true;
