@@ -2,6 +2,8 @@
 // input side, a byte queue on the output side, and this side's xid counter
 // (xids count 1, 2, 3 ... per direction per connection, §2).
 #pragma once
+#include <chrono>
+#include <optional>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -33,6 +35,15 @@ public:
     // error or EAGAIN (check last_errno()).
     long read_some();
     int last_errno() const { return errno_; }
+    // Reply bytes the peer has not read yet.
+    size_t pending_output() const { return out_.size() - out_off_; }
+    // Since when a frame is half received (bytes buffered, no whole frame);
+    // none while the decoder is empty. Updated by note_partial().
+    std::optional<std::chrono::steady_clock::time_point> partial_since() const { return partial_since_; }
+    void note_partial(std::chrono::steady_clock::time_point now) {
+        if (decoder_.buffered() == 0) partial_since_.reset();
+        else if (!partial_since_) partial_since_ = now;
+    }
 
 private:
     uint64_t id_;
@@ -43,6 +54,7 @@ private:
     size_t out_off_ = 0;
     uint64_t xid_ = 1;
     int errno_ = 0;
+    std::optional<std::chrono::steady_clock::time_point> partial_since_;
 };
 
 } // namespace hax

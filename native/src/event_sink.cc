@@ -108,6 +108,10 @@ napi_value event_to_js(JsBuilder &b, const Event &e) {
     case EventType::Disconnecting:
     case EventType::Disconnected:
         b.set(o, "linkId", b.number(double(e.link_id)));
+        if (!e.code.empty()) {  // dropped by a limit (link_limits.h): why
+            b.set(o, "code", b.string(e.code));
+            b.set(o, "message", b.string(e.message));
+        }
         break;
     case EventType::ProtocolError:
         b.set(o, "remote", b.string(e.text1));

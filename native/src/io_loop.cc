@@ -46,9 +46,9 @@ void reconnect_params(const LinkParams &alive, LinkParams &alive_new, LinkParams
 } // namespace
 
 IoLoop::IoLoop(std::vector<Listener> listeners, EventSink &sink, Registry &registry, CommandQueue &commands,
-               Stats &stats, const HaCookie &cookie)
+               Stats &stats, const HaCookie &cookie, const LinkLimits &limits)
     : listeners_(std::move(listeners)), listener_paused_(listeners_.size()), sink_(sink), registry_(registry),
-      commands_(commands), stats_(stats), cookie_(cookie) {}
+      commands_(commands), stats_(stats), cookie_(cookie), limits_(limits) {}
 
 void IoLoop::run() {
     epoll_.reset(::epoll_create1(EPOLL_CLOEXEC));
@@ -99,6 +99,7 @@ void IoLoop::run() {
             resume_listeners(Clock::now());
             pump_links();
             stop_drained_links(Clock::now());
+            enforce_limits(Clock::now());
         }
         sweep_broken();
         // One batch per iteration; blocks here when JS is behind (see
@@ -264,7 +265,15 @@ void IoLoop::run_commands() {
         case Command::Kind::EntrypointReply: entrypoint_reply(cmd); break;
         case Command::Kind::Send: {
             auto it = links_.find(cmd.link_id);
-            if (it != links_.end()) it->second->enqueue(cmd.tag, std::move(cmd.msg));
+            if (it == links_.end()) break;
+            Link &l = *it->second;
+            l.enqueue(cmd.tag, std::move(cmd.msg));
+            if (l.unconfirmed() > limits_.max_unconfirmed || l.unconfirmed_bytes() > limits_.max_unconfirmed_bytes)
+                drop_link(cmd.link_id, "HAX_ERR_LINK_BACKLOG",
+                          "link " + std::to_string(cmd.link_id) + ": the peer has not confirmed " +
+                              std::to_string(l.unconfirmed()) + " message(s), " + std::to_string(l.unconfirmed_bytes()) +
+                              " bytes (limits " + std::to_string(limits_.max_unconfirmed) + ", " +
+                              std::to_string(limits_.max_unconfirmed_bytes) + "); link dropped");
             break;
         }
         case Command::Kind::Delivered: {
@@ -323,7 +332,18 @@ void IoLoop::entrypoint_reply(Command &cmd) {
     // "found and first" as impossible, so a first request always builds a
     // new link.
     Link *found = req.first_request ? nullptr : find_link_for(req.link_params);
-    if (found == nullptr) {
+    bool may_create = links_.size() < limits_.max_links;
+    if (found == nullptr && !may_create && !(!req.first_request && req.cookie_expected == cookie_)) {
+        // No room for another link: QUERY (the peer asks again), no link.
+        rep.control = kControlQuery;
+        Event w{EventType::ProtocolError};
+        auto cc = conns_.find(pr.conn_id);
+        w.text1 = cc != conns_.end() ? cc->second->remote() : "";
+        w.code = "HAX_ERR_LINK_LIMIT";
+        w.message = std::to_string(links_.size()) + " links held (limit " + std::to_string(limits_.max_links) +
+                    "): entrypoint answered QUERY without a link";
+        sink_.push(std::move(w));
+    } else if (found == nullptr) {
         uint64_t gen = next_generation_++;
         U128 id_connection{req.generation, gen};
         U128 id_local{0, next_motr_link_id_++};
@@ -376,6 +396,64 @@ void IoLoop::disconnect_link(uint32_t link_id) {
     emit(events);
 }
 
+void IoLoop::drop_link(uint32_t link_id, const std::string &code, const std::string &message) {
+    auto it = links_.find(link_id);
+    if (it == links_.end()) return;
+    std::vector<Event> events;
+    Event d{EventType::Disconnecting};
+    d.link_id = link_id;
+    d.code = code;
+    d.message = message;
+    events.push_back(std::move(d));
+    it->second->stop(events);  // not-delivered..., disconnected
+    {
+        std::lock_guard<std::mutex> lk(registry_.mu);
+        registry_.links.erase(link_id);
+    }
+    links_.erase(it);
+    stats_.links = uint32_t(links_.size());
+    emit(events);
+}
+
+void IoLoop::enforce_limits(Clock::time_point now) {
+    std::vector<uint32_t> orphans;
+    size_t total = 0;
+    for (auto &kv : links_) {
+        auto since = kv.second->orphaned_at();
+        if (since && now - *since >= limits_.orphan_grace) orphans.push_back(kv.first);
+        else total += kv.second->unconfirmed_bytes();
+    }
+    for (uint32_t id : orphans)
+        drop_link(id, "HAX_ERR_LINK_ORPHANED",
+                  "link " + std::to_string(id) + ": no connection from its peer for " +
+                      std::to_string(limits_.orphan_grace.count()) + " ms; link dropped");
+    while (total > limits_.max_unconfirmed_bytes_total) {
+        auto worst = links_.end();
+        for (auto it = links_.begin(); it != links_.end(); ++it)
+            if (worst == links_.end() || it->second->unconfirmed_bytes() > worst->second->unconfirmed_bytes()) worst = it;
+        if (worst == links_.end() || worst->second->unconfirmed_bytes() == 0) break;
+        size_t bytes = worst->second->unconfirmed_bytes();
+        total -= bytes;
+        drop_link(worst->first, "HAX_ERR_LINK_BACKLOG",
+                  "link " + std::to_string(worst->first) + ": " + std::to_string(bytes) +
+                      " unconfirmed bytes, the most of any link, while all links hold more than " +
+                      std::to_string(limits_.max_unconfirmed_bytes_total) + "; link dropped");
+    }
+    for (auto &kv : conns_) {
+        Connection &c = *kv.second;
+        if (std::find(broken_.begin(), broken_.end(), c.id()) != broken_.end()) continue;
+        c.note_partial(now);
+        if (c.partial_since() && now - *c.partial_since() >= limits_.partial_frame)
+            protocol_error(c, "HAX_ERR_FRAME_TIMEOUT",
+                           std::to_string(c.decoder().buffered()) + " byte(s) of a frame and no more for " +
+                               std::to_string(limits_.partial_frame.count()) + " ms");
+        else if (c.pending_output() > limits_.max_output_bytes)
+            protocol_error(c, "HAX_ERR_PEER_NOT_READING",
+                           std::to_string(c.pending_output()) + " reply bytes the peer does not read (limit " +
+                               std::to_string(limits_.max_output_bytes) + ")");
+    }
+}
+
 void IoLoop::stop_drained_links(Clock::time_point now) {
     std::vector<Event> events;
     for (auto it = links_.begin(); it != links_.end();) {
@@ -415,6 +493,14 @@ int IoLoop::next_timeout_ms() const {
     }
     for (auto &d : listener_paused_)
         if (d && (!first || *d < *first)) first = d;
+    for (auto &kv : links_) {
+        auto since = kv.second->orphaned_at();
+        if (since && (!first || *since + limits_.orphan_grace < *first)) first = *since + limits_.orphan_grace;
+    }
+    for (auto &kv : conns_) {
+        auto since = kv.second->partial_since();
+        if (since && (!first || *since + limits_.partial_frame < *first)) first = *since + limits_.partial_frame;
+    }
     if (!first) return -1;
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(*first - Clock::now()).count() + 1;
     return ms < 0 ? 0 : int(std::min<long long>(ms, 60000));

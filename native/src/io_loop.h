@@ -16,6 +16,7 @@
 #include "connection.h"
 #include "event_sink.h"
 #include "link.h"
+#include "link_limits.h"
 #include "listener.h"
 #include "registry.h"
 #include "stats.h"
@@ -27,7 +28,7 @@ namespace hax {
 class IoLoop {
 public:
     IoLoop(std::vector<Listener> listeners, EventSink &sink, Registry &registry, CommandQueue &commands,
-           Stats &stats, const HaCookie &cookie);
+           Stats &stats, const HaCookie &cookie, const LinkLimits &limits = LinkLimits{});
     // Thread body. Returns after a Stop command, once every link has been
     // reported disconnected and every socket is closed.
     void run();
@@ -52,6 +53,12 @@ private:
     void entrypoint_reply(Command &cmd);
     void disconnect_link(uint32_t link_id);
     void stop_drained_links(Clock::time_point now);
+    // Drops a link at once (no drain: its peer is not keeping up or is
+    // gone), telling JS why in the `disconnecting` event.
+    void drop_link(uint32_t link_id, const std::string &code, const std::string &message);
+    // LinkLimits: orphaned links, unconfirmed bytes over all links,
+    // half-sent frames, peers that do not read. Once per loop iteration.
+    void enforce_limits(Clock::time_point now);
     Link &add_link(const LinkParams &ha_params, const Fid &process_fid);
     Link *find_link_for(const LinkParams &peer_params);
     void pump_links();
@@ -76,6 +83,7 @@ private:
     CommandQueue &commands_;
     Stats &stats_;
     HaCookie cookie_;
+    LinkLimits limits_;
     UniqueFd epoll_;
     bool stopping_ = false;
 

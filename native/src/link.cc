@@ -8,7 +8,8 @@ Link::Link(uint32_t id, const LinkParams &params, const Fid &process_fid)
     : id_(id), params_(params), process_fid_(process_fid), out_(params.tags_local),
       in_(params.tags_remote), in_confirmed_(params.tags_remote.delivered) {}
 
-void Link::connection_lost() {
+void Link::connection_lost(Clock::time_point now) {
+    if (conn_id_ != 0 || !orphaned_at_) orphaned_at_ = now;
     conn_id_ = 0;
     unsend();
 }
@@ -50,6 +51,7 @@ void Link::tags_update(uint64_t in_delivered, std::vector<Event> &out) {
         e.link_id = id_;
         e.tag = out_q_.front().tag;
         out.push_back(std::move(e));
+        out_bytes_ -= out_q_.front().bytes.size();
         out_q_.pop_front();
     }
     if (in_delivered > out_.delivered) out_.delivered = out_.confirmed = in_delivered;
@@ -76,6 +78,7 @@ void Link::enqueue(uint64_t tag, std::vector<uint8_t> msg) {
     // send() on the JS thread assigned `tag` from the registry, which mirrors
     // out_.assign; commands arrive in assignment order.
     out_.assign = tag + 2;
+    out_bytes_ += msg.size();
     out_q_.push_back(OutMsg{tag, std::move(msg)});
 }
 
@@ -159,6 +162,7 @@ void Link::stop(std::vector<Event> &out) {
         out.push_back(std::move(e));
     }
     out_q_.clear();
+    out_bytes_ = 0;
     inflight_ = Inflight{};
     Event d{EventType::Disconnected};
     d.link_id = id_;

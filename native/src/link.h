@@ -32,10 +32,15 @@ public:
 
     // The connection the peer last used for this link; 0 = none open.
     uint64_t conn_id() const { return conn_id_; }
-    void bind(uint64_t conn_id) { conn_id_ = conn_id; }
+    void bind(uint64_t conn_id) { conn_id_ = conn_id; orphaned_at_.reset(); }
+    // Since when no connection of the peer is open for this link (none while bound).
+    std::optional<Clock::time_point> orphaned_at() const { return orphaned_at_; }
+    // What hax sent on it that the peer has not confirmed: messages and bytes.
+    size_t unconfirmed() const { return out_q_.size(); }
+    size_t unconfirmed_bytes() const { return out_bytes_; }
     // The bound connection closed: an unanswered LINK_MSG will be sent again
     // once the peer comes back on another connection.
-    void connection_lost();
+    void connection_lost(Clock::time_point now = Clock::now());
 
     // A LINK_MSG addressed to this link (ids and connection id already
     // checked). Returns the reply (rc 0) to send with the request's xid.
@@ -101,6 +106,8 @@ private:
     uint64_t seq_ = 0;
     bool stopped_ = false;
     std::optional<Clock::time_point> drain_until_;
+    std::optional<Clock::time_point> orphaned_at_;
+    size_t out_bytes_ = 0;
 };
 
 } // namespace hax

@@ -61,6 +61,32 @@ size_t parse_queue_limit(Napi::Env env, Napi::Object opts) {
     return limit;
 }
 
+// options.limits (socket backend): every field optional, integers in range.
+LinkLimits parse_limits(Napi::Env env, Napi::Object opts) {
+    LinkLimits l;
+    auto v = opts.Get("limits");
+    if (v.IsUndefined()) return l;
+    if (!v.IsObject()) throw_coded(env, "HAX_ERR_BAD_OPTIONS", "options.limits must be an object");
+    auto o = v.As<Napi::Object>();
+    auto num = [&](const char *name, double lo, double hi, auto set) {
+        auto x = o.Get(name);
+        if (x.IsUndefined()) return;
+        double d = x.IsNumber() ? x.As<Napi::Number>().DoubleValue() : -1;
+        if (!(d >= lo && d <= hi && std::floor(d) == d))
+            throw_coded(env, "HAX_ERR_BAD_OPTIONS", std::string("options.limits.") + name + " must be an integer in [" +
+                                                        std::to_string(uint64_t(lo)) + ", " + std::to_string(uint64_t(hi)) + "]");
+        set(d);
+    };
+    num("maxLinks", 1, 1e6, [&](double d) { l.max_links = size_t(d); });
+    num("maxUnconfirmed", 1, 1e6, [&](double d) { l.max_unconfirmed = size_t(d); });
+    num("maxUnconfirmedBytes", 65536, 1e12, [&](double d) { l.max_unconfirmed_bytes = size_t(d); });
+    num("maxUnconfirmedBytesTotal", 65536, 1e13, [&](double d) { l.max_unconfirmed_bytes_total = size_t(d); });
+    num("orphanGraceMs", 100, 864e5, [&](double d) { l.orphan_grace = std::chrono::milliseconds(int64_t(d)); });
+    num("partialFrameMs", 100, 36e5, [&](double d) { l.partial_frame = std::chrono::milliseconds(int64_t(d)); });
+    num("maxOutputBytes", 65536, 1e12, [&](double d) { l.max_output_bytes = size_t(d); });
+    return l;
+}
+
 } // namespace
 
 Shim::Shim(const Napi::CallbackInfo &info) : Napi::ObjectWrap<Shim>(info) {
@@ -69,6 +95,7 @@ Shim::Shim(const Napi::CallbackInfo &info) : Napi::ObjectWrap<Shim>(info) {
         throw_coded(env, "HAX_ERR_BAD_OPTIONS", "Shim(options, onEvents) expects an object and a function");
     auto opts = info[0].As<Napi::Object>();
     size_t limit = parse_queue_limit(env, opts);
+    LinkLimits link_limits = parse_limits(env, opts);
     std::string backend = "socket";
     auto b = opts.Get("backend");
     if (!b.IsUndefined()) {
@@ -145,7 +172,7 @@ Shim::Shim(const Napi::CallbackInfo &info) : Napi::ObjectWrap<Shim>(info) {
                                      }));
     if (backend == "socket")
         core->loop = std::make_unique<IoLoop>(std::move(listeners), core->sink, core->registry, core->commands,
-                                              core->stats, make_cookie());
+                                              core->stats, make_cookie(), link_limits);
     core->thread = std::thread([core] {
         // The I/O thread (socket) or the main Motr thread (motr).
 #ifdef HAX_WITH_MOTR

@@ -7,6 +7,7 @@ import { sdNotify } from '../native/binding.ts';
 import { ConfigError } from '../errors.ts';
 import { parseConsulUrl, parseFlags, parseHostPort, parseListen, parsePositiveInt } from './args.ts';
 import { readToken } from './token.ts';
+import type { LinkLimits } from '../native/binding.ts';
 import { formatFid, parseFid } from '../fid.ts';
 
 export const RUN_HELP = `Usage: hax run [--consul URL] [--listen ADDR]... [--http HOST:PORT] [options]
@@ -26,6 +27,11 @@ handlers over HTTP. Stops in order on SIGTERM or SIGINT.
   --motr-ha-fid FID     backend motr: hax's HA service fid (default: its 'ha' service in m0conf)
   --motr-rm-fid FID     backend motr: the RM service of hax's own Motr instance
                                                          (default: its 'rms' service in m0conf)
+  --ha-limit NAME=N     backend socket: one bound of what HA-link peers may make hax
+                        hold; repeatable. NAME: max-links, max-unconfirmed,
+                        max-unconfirmed-bytes, max-unconfirmed-bytes-total,
+                        orphan-grace-ms, partial-frame-ms, max-output-bytes
+                        (defaults and what a peer sees: docs/operations.md, "Limits")
   --http HOST:PORT      HTTP listener for Consul's watches and operators
                                                          env HAX_HTTP  (default 127.0.0.1:8008)
   --token-file FILE     require 'Authorization: Bearer <token>' on every POST
@@ -49,7 +55,7 @@ export function runOptions(argv: string[], env: NodeJS.ProcessEnv = process.env)
     consul: { type: 'string' }, listen: { type: 'string', multiple: true }, http: { type: 'string' },
     'token-file': { type: 'string' }, 'log-level': { type: 'string' }, 'stop-timeout': { type: 'string' },
     node: { type: 'string' }, 'process-fid': { type: 'string' }, 'delivery-timeout': { type: 'string' },
-    backend: { type: 'string' }, 'motr-endpoint': { type: 'string' }, 'motr-ha-fid': { type: 'string' }, 'motr-rm-fid': { type: 'string' },
+    backend: { type: 'string' }, 'ha-limit': { type: 'string', multiple: true }, 'motr-endpoint': { type: 'string' }, 'motr-ha-fid': { type: 'string' }, 'motr-rm-fid': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) return 'help';
@@ -70,6 +76,7 @@ export function runOptions(argv: string[], env: NodeJS.ProcessEnv = process.env)
       processFid: values['process-fid'] === undefined ? undefined : parseProcessFid(values['process-fid']),
       deliveryTimeoutMs: values['delivery-timeout'] === undefined ? undefined : parsePositiveInt('--delivery-timeout', values['delivery-timeout'], 3600) * 1000,
       backend,
+      haLimits: parseHaLimits(values['ha-limit'] ?? []),
       motr: backend === 'motr' ? { endpoint: values['motr-endpoint'], haServiceFid: values['motr-ha-fid'], rmServiceFid: values['motr-rm-fid'] } : undefined,
     },
     logLevel: logLevel as Level,
@@ -117,6 +124,25 @@ export async function runCommand(argv: string[]): Promise<number> {
     return 1;
   }
   return 0;
+}
+
+const HA_LIMITS: Record<string, keyof LinkLimits> = {
+  'max-links': 'maxLinks', 'max-unconfirmed': 'maxUnconfirmed', 'max-unconfirmed-bytes': 'maxUnconfirmedBytes',
+  'max-unconfirmed-bytes-total': 'maxUnconfirmedBytesTotal', 'orphan-grace-ms': 'orphanGraceMs',
+  'partial-frame-ms': 'partialFrameMs', 'max-output-bytes': 'maxOutputBytes',
+};
+
+/** `--ha-limit NAME=N`, repeatable; the shim checks each value's range when it starts. */
+function parseHaLimits(items: string[]): Partial<LinkLimits> | undefined {
+  if (items.length === 0) return undefined;
+  const out: Partial<LinkLimits> = {};
+  for (const item of items) {
+    const m = /^([a-z-]+)=(\d{1,13})$/.exec(item);
+    const key = m ? HA_LIMITS[m[1]!] : undefined;
+    if (!m || !key) throw new ConfigError('HAX_ERR_BAD_VALUE', `--ha-limit "${item}" must be NAME=N with NAME one of ${Object.keys(HA_LIMITS).join(', ')}`);
+    out[key] = Number(m[2]);
+  }
+  return out;
 }
 
 function parseNode(name: string | undefined): string | undefined {

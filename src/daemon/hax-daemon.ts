@@ -6,7 +6,7 @@
 import type { AddressInfo } from 'node:net';
 import { ConsulClient } from '../consul/client.ts';
 import { CoreHost, type Decision } from '../core/core-host.ts';
-import { Shim, addonLoadWarnings, type ShimEvent } from '../native/binding.ts';
+import { Shim, addonLoadWarnings, type LinkLimits, type ShimEvent } from '../native/binding.ts';
 import { ClusterViewSource } from '../model/cluster-view.ts';
 import { ModelSource } from '../model/model-source.ts';
 import type { ConfIndex } from '../model/conf-tree.ts';
@@ -51,6 +51,8 @@ export interface HaxConfig {
   backend?: 'socket' | 'motr';
   /** backend motr: what is not given comes from Consul's description of hax's process (motr-options.ts). */
   motr?: MotrFlags;
+  /** backend socket: what peers may make hax hold (defaults in native/src/link_limits.h). */
+  haLimits?: Partial<LinkLimits>;
 }
 
 export interface RunningHax {
@@ -179,7 +181,12 @@ export async function startHax(config: HaxConfig, log: Logger, options: StartOpt
         links.stopSending(ev.linkId);
         performer.disconnect(ev.linkId);   // no-op when hax asked already; libmotr waits for it otherwise
         performer.linkGone(ev.linkId);
-        log.log('info', 'link disconnecting', { linkId: ev.linkId });
+        if (ev.code) {   // dropped by a limit: the peer is not keeping up, or is gone
+          metrics.errors.inc({ code: ev.code });
+          log.log('warn', 'link dropped by a limit', { linkId: ev.linkId, process: formatFid(links.get(ev.linkId)?.processFid ?? { container: 0n, key: 0n }), code: ev.code, error: ev.message });
+        } else {
+          log.log('info', 'link disconnecting', { linkId: ev.linkId });
+        }
         return;
       }
       case 'disconnected': links.disconnected(ev.linkId); performer.linkGone(ev.linkId); log.log('info', 'link disconnected', { linkId: ev.linkId }); return;
@@ -204,7 +211,7 @@ export async function startHax(config: HaxConfig, log: Logger, options: StartOpt
   const bq = new BqConsumer({ consul, core, node: () => identity.node, nodes: () => (confIndex?.nodes ?? []).map((n) => n.name), apply });
 
   async function startShim(): Promise<Shim> {
-    if (config.backend !== 'motr') return Shim.start({ listen: config.listen }, onShimEvents);
+    if (config.backend !== 'motr') return Shim.start({ listen: config.listen, limits: config.haLimits }, onShimEvents);
     if (!Shim.motrAvailable) {
       throw new HaxError('HAX_ERR_MOTR_UNAVAILABLE', 'backend motr: this build of the native shim has no motr backend (build it against libmotr: docs/motr.md)');
     }

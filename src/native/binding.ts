@@ -15,6 +15,25 @@ export interface ShimOptions {
   backend?: 'socket' | 'motr';
   /** backend 'motr': what m0_halon_interface_init/start need (motr-ha-wire.md §1.2). */
   motr?: MotrOptions;
+  /** backend 'socket': what peers may make hax hold (native/src/link_limits.h; docs/operations.md, "Limits"). */
+  limits?: Partial<LinkLimits>;
+}
+
+export interface LinkLimits {
+  /** Links held at once; beyond it an entrypoint is answered QUERY without a link. Default 4096. */
+  maxLinks: number;
+  /** Unconfirmed messages hax sent on one link; beyond it the link is dropped. Default 1024. */
+  maxUnconfirmed: number;
+  /** Their bytes, per link. Default 8 MiB. */
+  maxUnconfirmedBytes: number;
+  /** Unconfirmed bytes over all links; beyond it the link holding most is dropped. Default 128 MiB. */
+  maxUnconfirmedBytesTotal: number;
+  /** How long a link whose peer has no connection open is kept. Default 60000. */
+  orphanGraceMs: number;
+  /** How long a half-received frame may wait for the rest before its connection is closed. Default 10000. */
+  partialFrameMs: number;
+  /** Reply bytes a peer may leave unread before its connection is closed. Default 4 MiB. */
+  maxOutputBytes: number;
 }
 
 export interface MotrOptions {
@@ -32,7 +51,8 @@ export type ShimEvent =
   | { type: 'link-absent'; reqId: number }
   | { type: 'received'; linkId: number; tag: number; msg: Uint8Array }
   | { type: 'delivered' | 'not-delivered'; linkId: number; tag: number }
-  | { type: 'disconnecting' | 'disconnected'; linkId: number }
+  /** code/message: the link was dropped by a limit (LinkLimits), and why. */
+  | { type: 'disconnecting' | 'disconnected'; linkId: number; code?: string; message?: string }
   | { type: 'protocol-error'; remote: string; code: string; message: string }
   | { type: 'io-error'; code: string; errno: number; message: string };
 

@@ -3,7 +3,7 @@
 // thresholds: waits end on events; the only timer is a hang guard.
 import fs from 'node:fs';
 import net from 'node:net';
-import { Shim, type ShimEvent } from '../../src/native/binding.ts';
+import { Shim, type ShimEvent, type ShimOptions } from '../../src/native/binding.ts';
 import { FrameReader, type Frame, encodeFrame } from '../../src/sim/link-client.ts';
 import type { Fid } from '../../src/fid.ts';
 
@@ -44,6 +44,7 @@ export interface HarnessOptions {
   autoReply?: number | null;
   /** Call delivered() for every received message (default true). */
   autoDeliver?: boolean;
+  limits?: ShimOptions['limits'];
 }
 
 export async function startShim(opts: HarnessOptions = {}): Promise<Harness> {
@@ -59,7 +60,7 @@ export async function startShim(opts: HarnessOptions = {}): Promise<Harness> {
       if (e) { waiters.splice(waiters.indexOf(w), 1); w.resolve(e); }
     }
   };
-  shim = Shim.start({ listen: opts.listen ?? ['tcp:127.0.0.1:0'], queueLimit: opts.queueLimit }, (batch) => {
+  shim = Shim.start({ listen: opts.listen ?? ['tcp:127.0.0.1:0'], queueLimit: opts.queueLimit, limits: opts.limits }, (batch) => {
     batches.push(batch);
     for (const e of batch) {
       events.push(e);
