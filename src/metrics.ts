@@ -1,6 +1,7 @@
 // A small Prometheus registry: counters, gauges and histograms with labels,
 // rendered in the text exposition format (version 0.0.4) at GET /metrics.
 // Hot paths only add to numbers; text is built when someone scrapes.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 
 type Labels = Record<string, string>;
 const key = (labels: Labels) => JSON.stringify(Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)));
@@ -77,7 +78,27 @@ export class Registry {
 }
 
 /** The metrics hax exports; the daemon records into them. */
+/**
+ * The process itself: resident memory, and the event loop's delay over the
+ * time since the previous scrape (p99 and max, seconds) — what a stuck or
+ * flooded hax shows first, before the systemd watchdog fires.
+ */
+function processGauges(registry: Registry): void {
+  registry.gauge('process_resident_memory_bytes', 'Resident memory of the hax process', () => process.memoryUsage().rss);
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  delay.enable();
+  registry.gauge('hax_event_loop_delay_seconds', 'Event-loop delay since the previous scrape, by quantile', () => {
+    const out = [
+      { labels: { quantile: '0.99' }, value: delay.count ? delay.percentile(99) / 1e9 : 0 },
+      { labels: { quantile: '1' }, value: delay.count ? delay.max / 1e9 : 0 },
+    ];
+    delay.reset();
+    return out;
+  });
+}
+
 export function haxMetrics(registry = new Registry()) {
+  processGauges(registry);
   return {
     registry,
     messages: registry.counter('hax_messages_total', 'HA messages received from Motr, by type'),
