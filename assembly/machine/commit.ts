@@ -6,8 +6,34 @@ import { Out, TxnOps, consulTxn, dropLinks } from '../actions';
 import { Plan } from './expand';
 import { state, PendingAck, PENDING_MAX } from './state';
 
-/** Consul caps a txn at 64 ops; hax keeps one message's writes in one txn. */
-export const TXN_MAX_OPS: i32 = 64;
+/**
+ * Consul caps a txn at 64 ops; hax keeps one message's writes in one txn, and
+ * the host's writer adds one op to every txn (its write mark, the CAS that
+ * makes a retried txn land exactly once: docs/behaviour.md), so 63 are ours.
+ */
+export const TXN_MAX_OPS: i32 = 63;
+
+/** The highest index Consul gave one of our txns (ConsulReplied). */
+let ownIndex: u64 = 0;
+
+/**
+ * The newest Consul index hax has from Consul itself: its own reads (conf
+ * tree, processes/, health) and the replies to its own txns. An index in a
+ * watch body or an X-Consul-Index header is the HTTP client's word, not
+ * Consul's: it is compared with hax's indexes but never moves them past this.
+ */
+export function consulKnownIndex(): u64 {
+  const m = state.model;
+  let k = ownIndex;
+  if (m.confIndex > k) k = m.confIndex;
+  if (m.healthIndex > k) k = m.healthIndex;
+  for (let i = 0; i < m.objs.length; i++) {
+    const o = m.objs[i];
+    if (o.eventIndex > k) k = o.eventIndex;
+    if (o.kvIndex > k) k = o.kvIndex;
+  }
+  return k;
+}
 
 export class Commit {
   linkId: u32 = 0;
@@ -74,6 +100,7 @@ export function commit(out: Out, plan: Plan, c: Commit): i32 {
 /** A txn finished: clear the in-flight marks; the model keeps our values with the txn's index. */
 export function settle(p: PendingAck, index: u64): void {
   const m = state.model;
+  if (index > ownIndex) ownIndex = index;
   for (let i = 0; i < p.procC.length; i++) {
     const x = m.find(p.procC[i], p.procK[i]);
     if (x < 0) continue;

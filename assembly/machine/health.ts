@@ -29,7 +29,7 @@ import { O_PROCESS, K_HAX, T_M0MKFS, E_STOPPED, EVENT_NAMES, TYPE_NAMES } from '
 import { currentHealth, H_OFFLINE, H_FAILED } from './derive';
 import { FidStates } from './fid-states';
 import { Plan, expand, emitBroadcast } from './expand';
-import { Commit, commit, saturated, processValue, processUpdatePayload } from './commit';
+import { Commit, commit, saturated, processValue, processUpdatePayload, consulKnownIndex } from './commit';
 
 
 /** Decimal ServiceID → process fid; else a fid text; else null. */
@@ -143,7 +143,17 @@ function onHealthWithModel(e: HealthReported, consulIndex: u64, out: Out): void 
       if (n >= 0 && serfSeen) m.nodeHealth.set(m.get(n).host, serf);
     }
   }
-  if (!stale && consulIndex > m.healthIndex) m.healthIndex = consulIndex;
+  // The header is the HTTP client's word: it moves the model's health index
+  // only as far as Consul itself has reported (else one POST with a far
+  // future X-Consul-Index would make every real payload look stale).
+  let aheadNote = '';
+  if (!stale && consulIndex > m.healthIndex) {
+    const known = consulKnownIndex();
+    if (consulIndex <= known) m.healthIndex = consulIndex;
+    else {
+      aheadNote = ' (X-Consul-Index ' + consulIndex.toString() + ' is ahead of every index Consul gave hax, ' + known.toString() + ': compared, not kept)';
+    }
+  }
   const plan = new Plan();
   let acted = '';
   let txns = 0;
@@ -176,7 +186,7 @@ function onHealthWithModel(e: HealthReported, consulIndex: u64, out: Out): void 
     txns += commit(out, one, c);
     acted += (acted.length ? ', ' : '') + fid + (local ? '' : ' (node ' + host + ' dead, this node is RC)');
   }
-  const staleNote = stale ? ' (payload index ' + consulIndex.toString() + ' older than the model\'s ' + m.healthIndex.toString() + ': the model\'s health was used)' : '';
+  const staleNote = (stale ? ' (payload index ' + consulIndex.toString() + ' older than the model\'s ' + m.healthIndex.toString() + ': the model\'s health was used)' : '') + aheadNote;
   if (plan.size == 0) {
     out.reason('HEALTH_NO_CHANGE', e.entries.toString() + ' entr(ies), ' + procs.length.toString() +
       ' process(es) of the conf tree: none newly OFFLINE/FAILED on this node' + staleNote);

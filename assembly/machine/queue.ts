@@ -25,7 +25,7 @@ import {
   bqEventToHealth, hostOf, H_UNKNOWN, H_OK, H_FAILED, H_OFFLINE, H_RECOVERING, H_REPAIR, H_REPAIRED, H_REBALANCE, HEALTH_NAMES,
 } from './derive';
 import { Plan, expand, emitBroadcast } from './expand';
-import { Commit, commit, processValue } from './commit';
+import { Commit, commit, processValue, consulKnownIndex } from './commit';
 import { state } from './state';
 
 function str(v: Value, key: string): string {
@@ -116,6 +116,12 @@ function deviceHealth(s: string): u8 {
   return H_UNKNOWN;
 }
 
+/** Consul's indexes are JSON numbers its clients read as doubles: none goes above 2^53-1. */
+const MAX_CONSUL_INDEX: u64 = 9007199254740991;
+
+/** Per process: the last POST /watcher/processes index acted on that Consul had not reported to hax yet. */
+const aheadKeyIndex = new Map<string, u64>();
+
 /** POST /watcher/processes: one processes/<fid> key. */
 export function onProcessKey(r: Reader, out: Out): void {
   const f = readFid(r, 'fid');
@@ -128,13 +134,22 @@ export function onProcessKey(r: Reader, out: Out): void {
   const ty = nameIndex(TYPE_NAMES, tyName);
   const h = ev == E_STARTED ? H_RECOVERING : ev == E_DTM_RECOVERED ? H_OK : ev == E_STOPPED ? H_OFFLINE : H_UNKNOWN;
   if (ty == T_M0MKFS || h == H_UNKNOWN) { out.reason('PROCESS_KEY_SKIPPED', head + 'mkfs, or STARTING/STOPPING: nothing to broadcast'); return; }
+  if (mi > MAX_CONSUL_INDEX) { out.reason('PROCESS_KEY_SKIPPED', head + 'ModifyIndex is not an index Consul issues (above 2^53-1, or negative): nothing sent'); return; }
   const m = state.model;
   const i = m.find(f.c, f.k);
   if (i >= 0) {
     const o = m.get(i);
-    if (mi <= o.keyIndex) { out.reason('PROCESS_KEY_SKIPPED', head + 'index not newer than the last one acted on (' + o.keyIndex.toString() + '): a replay, nothing sent'); return; }
+    // o.keyIndex only ever holds an index Consul has reported to hax (its
+    // own reads and txns): a body's ModifyIndex ahead of that is acted on
+    // but only remembered for spotting an exact replay of it, so a forged
+    // index in the future can never make real later changes look old.
+    const fk = f.toString();
+    const ahead = aheadKeyIndex.has(fk) ? aheadKeyIndex.get(fk) : 0;
+    if (mi == o.keyIndex || mi == ahead) { out.reason('PROCESS_KEY_SKIPPED', head + 'the same index as the last one acted on: a replay, nothing sent'); return; }
+    if (mi < o.keyIndex) { out.reason('PROCESS_KEY_SKIPPED', head + 'index older than the last one acted on (' + o.keyIndex.toString() + '): a replay, nothing sent'); return; }
     if (mi < o.eventIndex) { out.reason('PROCESS_KEY_SKIPPED', head + 'older than the model (' + o.eventIndex.toString() + '): stale, nothing sent'); return; }
-    o.keyIndex = mi;
+    if (mi <= consulKnownIndex()) { o.keyIndex = mi; aheadKeyIndex.delete(fk); }
+    else aheadKeyIndex.set(fk, mi);
   }
   const plan = new Plan();
   if (i >= 0 && m.get(i).type == O_PROCESS) expand(plan, i, h, true, true, false);

@@ -37,9 +37,12 @@
 // A client type (clientTypes, e.g. m0_client_other) is a name only Consul
 // has: it marks client processes for hax and is left out of the conf.
 //
-// What m0d needs and the description may lack is refused here with
-// HAX_ERR_BAD_CLUSTER; the text is then re-read by bootstrap/motr-conf-check.ts
-// against Motr's own validation rules before anything is written.
+// Every description is checked first (bootstrap/cluster.ts: names, fids,
+// endpoints, drive paths, pool drives, a confd, one hax per node); what m0d
+// needs on top and the description may lack is refused here with
+// HAX_ERR_BAD_CLUSTER, and the text is then re-read by
+// bootstrap/motr-conf-check.ts against Motr's own validation rules. Both run
+// from bootstrap/validate.ts before anything is written anywhere.
 import { ConfigError } from '../errors.ts';
 import { DEFAULT_CLIENT_TYPES, type Cluster, type ClusterProcess } from './cluster.ts';
 import { checkMotrConf, endpointIsValid, parseConfgen } from './motr-conf-check.ts';
@@ -97,33 +100,21 @@ function bad(problems: string[]): ConfigError {
   return new ConfigError('HAX_ERR_BAD_CLUSTER', `the cluster description lacks what Motr's m0d needs for --motr-conf: ${shown}`);
 }
 
-/** Checks what m0d needs of the description; returns one sentence per problem. */
+/**
+ * What m0d needs of a description beyond what every description must be
+ * (bootstrap/cluster.ts checks names, fids, endpoints, drive paths, pool
+ * drives, confd and hax first): one sentence per problem.
+ */
 export function motrConfProblems(cluster: Cluster, layout: ClusterLayout = clusterLayout(cluster)): string[] {
   const problems: string[] = [];
   const clientTypes = new Set(cluster.clientTypes ?? DEFAULT_CLIENT_TYPES);
-  const procFids = new Map<number, string>(), svcFids = new Map<number, string>(), endpoints = new Map<string, string>();
   let confds = 0, ioses = 0;
-  const text = (s: string) => /["\n\r]/.test(s) || !s;
-  const names = new Set<string>();
   for (const node of layout.nodes) {
-    if (names.has(node.name)) problems.push(`node name ${node.name} appears twice; pools name drives as node:path`);
-    names.add(node.name);
-    const haxes = node.processes.filter((lp) => lp.process.kind === 'hax').length;
-    if (haxes > 1) problems.push(`node ${node.name} has ${haxes} hax processes; one hax serves all Motr processes of a node`);
-    if (haxes === 0 && node.processes.length > 0) problems.push(`node ${node.name} has Motr processes but no hax process: m0d asks its node's hax for the entrypoint`);
-    const paths = new Set<string>();
     for (const lp of node.processes) {
       const p = lp.process, pf = confFidText(lp.fid), who = `process ${pf} (${p.kind} on ${node.name})`;
-      if (procFids.has(p.fidk)) problems.push(`${who} has the fid of ${procFids.get(p.fidk)}`);
-      procFids.set(p.fidk, who);
       if (!endpointIsValid(lp.endpoint)) problems.push(`${who}: endpoint "${lp.endpoint}" is neither inet:tcp:HOST@PORT (libfab) nor an LNet address`);
-      else if (endpoints.has(lp.endpoint)) problems.push(`${who} and ${endpoints.get(lp.endpoint)} share the endpoint ${lp.endpoint}`);
-      endpoints.set(lp.endpoint, who);
       const has = (t: string) => lp.services.some((s) => s.type === t);
       for (const s of lp.services) {
-        const sf = confFidText(s.fid);
-        if (svcFids.has(s.fid.key)) problems.push(`service ${s.type} of ${who} has the fid ${sf} of ${svcFids.get(s.fid.key)}`);
-        svcFids.set(s.fid.key, `service ${s.type} of ${who}`);
         if (clientTypes.has(s.type)) continue;
         if (DIX_SERVICES.has(s.type)) problems.push(`service ${s.type} of ${who}: DIX (cas, dix_rep, dix_reb) needs a DIX pool version and CAS devices, which --motr-conf does not generate; leave it out`);
         else if (!MOTR_SERVICE_TYPES[s.type]) problems.push(`service "${s.type}" of ${who} is neither a Motr service type (${Object.keys(MOTR_SERVICE_TYPES).join(', ')}) nor a client type (${[...clientTypes].join(', ')})`);
@@ -131,11 +122,6 @@ export function motrConfProblems(cluster: Cluster, layout: ClusterLayout = clust
         if (s.type === 'ios') {
           ioses++;
           if (!s.drives.length) problems.push(`service ios of ${who} has no drives: an IO service needs at least one (conf/validation.c)`);
-        }
-        for (const d of s.drives) {
-          if (text(d.path)) problems.push(`drive "${d.path}" of ${who}: a path must be non-empty and hold no quote or line break`);
-          if (paths.has(d.path)) problems.push(`drive ${d.path} appears twice on node ${node.name}`);
-          paths.add(d.path);
         }
       }
       if (p.kind === 'hax' && !has('ha')) problems.push(`${who} has no ha service: Motr processes' HA links end at it`);
@@ -152,7 +138,6 @@ export function motrConfProblems(cluster: Cluster, layout: ClusterLayout = clust
     const what = `pool "${pool.name}"`;
     for (const r of pool.unknownDrives) problems.push(`${what} names drive ${r}, which no ios process has (drives are node:path)`);
     if (!pool.drives.length) { problems.push(`${what} has no drives`); continue; }
-    if (new Set(pool.drives).size !== pool.drives.length) problems.push(`${what} lists a drive twice`);
     for (const d of pool.drives) {
       const other = inPool.get(d);
       if (other && other !== pool.name) problems.push(`drive ${d.node}:${d.path} is in pools "${other}" and "${pool.name}"; pools must not share drives`);

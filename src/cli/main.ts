@@ -1,5 +1,5 @@
 // The `hax` command: dispatches to a subcommand; every refusal is one clear
-// line on stderr and exit status 2.
+// line on stderr with its code, exit status 2 for bad usage or a bad value.
 import { HaxError } from '../errors.ts';
 import { runCommand } from './run.ts';
 import { demoCommand } from './demo.ts';
@@ -8,6 +8,7 @@ import { consulConfigCommand } from './consul-config.ts';
 import { statusCommand } from './status.ts';
 import { codecCommand } from './codec.ts';
 import { bootstrapCommand } from './bootstrap.ts';
+import { oneLine, quote } from './args.ts';
 
 const HELP = `Usage: hax <command> [options]
 
@@ -26,21 +27,42 @@ Commands:
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = { run: runCommand, demo: demoCommand, 'consul-config': consulConfigCommand, status: statusCommand, sim: simCommand, codec: codecCommand, bootstrap: bootstrapCommand };
 
+const usage = (why: string): number => {
+  process.stderr.write(`hax: ${why}; expected one of ${Object.keys(COMMANDS).join(', ')}; see 'hax help' [HAX_ERR_USAGE]\n`);
+  return 2;
+};
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+  if (command === 'help' || command === '--help' || command === '-h') {
     process.stdout.write(HELP);
-    return command === undefined ? 2 : 0;
+    return 0;
   }
-  const run = COMMANDS[command];
-  if (!run) { process.stderr.write(`hax: unknown command "${command}"; see 'hax help'\n`); return 2; }
+  if (command === undefined) return usage('no command given');
+  // own properties only: "__proto__" or "toString" is no command
+  const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+  if (!run) return usage(`unknown command ${quote(command)}`);
   try {
     return await run(rest);
   } catch (error) {
-    if (error instanceof HaxError) {
-      process.stderr.write(`hax ${command}: ${error.message} [${error.code}]\n`);
-      return error.code === 'HAX_ERR_USAGE' || error.code === 'HAX_ERR_BAD_VALUE' ? 2 : 1;
-    }
-    throw error;
+    return refusal(command, error);
   }
+}
+
+/**
+ * Any error a command throws, as one line on stderr with its code: a HaxError
+ * (exit 2 for a bad flag or value, else 1), an error of the core or the
+ * native shim with its HAX_ERR_ code (exit 1), anything else as
+ * HAX_ERR_INTERNAL (a bug in hax; exit 1). Never a stack trace.
+ */
+function refusal(command: string, error: unknown): number {
+  const code = (error as { code?: unknown })?.code;
+  const coded = typeof code === 'string' && /^HAX_ERR_[A-Z0-9_]+$/.test(code);
+  const message = error instanceof Error ? error.message : String(error);
+  const text = coded ? message : `unexpected error (a bug in hax): ${(error as Error)?.name ?? 'Error'}: ${message}`;
+  // a message that already names the command ("hax codec decode: …") gets no second prefix
+  const line = new RegExp(`^hax ${command.replace(/[^a-z-]/g, '')}( [a-z-]+)?: `).test(text) ? text : `hax ${command}: ${text}`;
+  process.stderr.write(`${oneLine(line, 1000)} [${coded ? code : 'HAX_ERR_INTERNAL'}]\n`);
+  if (!coded) return 1;
+  return error instanceof HaxError && (code === 'HAX_ERR_USAGE' || code === 'HAX_ERR_BAD_VALUE') ? 2 : 1;
 }

@@ -9,6 +9,7 @@ import { parseConsulUrl, parseFlags, parseHostPort, parseListen, parsePositiveIn
 import { readToken } from './token.ts';
 import type { LinkLimits } from '../native/binding.ts';
 import { formatFid, parseFid } from '../fid.ts';
+import { configureHttp, HTTP_LIMITS, isLoopbackHost, parseAllowedHost, parseByteSize, type HttpSettings } from '../http/limits.ts';
 
 export const RUN_HELP = `Usage: hax run [--consul URL] [--listen ADDR]... [--http HOST:PORT] [options]
 
@@ -36,6 +37,14 @@ handlers over HTTP. Stops in order on SIGTERM or SIGINT.
                                                          env HAX_HTTP  (default 127.0.0.1:8008)
   --token-file FILE     require 'Authorization: Bearer <token>' on every POST
                                                          env HAX_HTTP_TOKEN (the token itself)
+  --token-on-reads      with a token, require it on reads too (every route but GET /,
+                        the Consul proxy and the feed included)
+  --http-open           allow --http on a non-loopback address without a token
+                        (refused otherwise)
+  --http-allowed-host NAME[:PORT]  a name besides IP addresses and localhost that
+                        Host and Origin may carry (a DNS name, a reverse proxy); repeatable
+  --http-body-limit SIZE  largest request body, e.g. 16MiB (default 16MiB, at most 64MiB)
+  --http-max-bodies N   request bodies read and parsed at once; more get 503 (default 8)
   --node NAME           this node's name in Consul's layout   env HARE_HAX_NODE_NAME (default: the agent's node name before ':')
   --process-fid FID     hax's own process fid               (default: the catalog service 'hax' on this node)
   --delivery-timeout SEC  longest wait for a broadcast's delivery before a held reply goes out (default 30)
@@ -47,7 +56,7 @@ Under systemd (Type=notify) hax sends READY=1 once it serves, WATCHDOG=1 while
 its event loop runs, and STOPPING=1 when it begins to shut down.
 `;
 
-export interface RunOptions { config: HaxConfig; logLevel: Level; stopTimeoutMs: number }
+export interface RunOptions { config: HaxConfig; logLevel: Level; stopTimeoutMs: number; http: HttpSettings }
 
 /** Flags over environment over defaults; every bad value is refused with the flag's name. */
 export function runOptions(argv: string[], env: NodeJS.ProcessEnv = process.env): RunOptions | 'help' {
@@ -56,6 +65,8 @@ export function runOptions(argv: string[], env: NodeJS.ProcessEnv = process.env)
     'token-file': { type: 'string' }, 'log-level': { type: 'string' }, 'stop-timeout': { type: 'string' },
     node: { type: 'string' }, 'process-fid': { type: 'string' }, 'delivery-timeout': { type: 'string' },
     backend: { type: 'string' }, 'ha-limit': { type: 'string', multiple: true }, 'motr-endpoint': { type: 'string' }, 'motr-ha-fid': { type: 'string' }, 'motr-rm-fid': { type: 'string' },
+    'token-on-reads': { type: 'boolean' }, 'http-open': { type: 'boolean' }, 'http-allowed-host': { type: 'string', multiple: true },
+    'http-body-limit': { type: 'string' }, 'http-max-bodies': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) return 'help';
@@ -67,11 +78,24 @@ export function runOptions(argv: string[], env: NodeJS.ProcessEnv = process.env)
   const motrFlags = ['motr-endpoint', 'motr-ha-fid', 'motr-rm-fid'] as const;
   const stray = motrFlags.find((f) => values[f] !== undefined && backend !== 'motr');
   if (stray) throw new ConfigError('HAX_ERR_BAD_VALUE', `--${stray} applies only to --backend motr`);
+  const httpAddress = parseHostPort('--http', values.http ?? env.HAX_HTTP ?? '127.0.0.1:8008');
+  const token = readToken(values['token-file'], env);
+  if (!token && !values['http-open'] && !isLoopbackHost(httpAddress.host)) {
+    throw new ConfigError('HAX_ERR_BAD_VALUE', `--http "${httpAddress.host}" is not a loopback address and no token is set: anyone who reaches it could post watch payloads; set --token-file (or HAX_HTTP_TOKEN), or pass --http-open to serve it open`);
+  }
+  if (values['token-on-reads'] && !token) throw new ConfigError('HAX_ERR_BAD_VALUE', '--token-on-reads needs a token (--token-file or HAX_HTTP_TOKEN)');
+  const http: HttpSettings = {
+    bodyLimit: values['http-body-limit'] === undefined ? undefined : parseByteSize('--http-body-limit', values['http-body-limit'], HTTP_LIMITS.bodyLimitMax),
+    maxBodies: values['http-max-bodies'] === undefined ? undefined : parsePositiveInt('--http-max-bodies', values['http-max-bodies'], 1024),
+    allowedHosts: (values['http-allowed-host'] ?? []).map(parseAllowedHost),
+    tokenOnReads: values['token-on-reads'] ?? false,
+  };
   return {
+    http,
     config: {
       consulUrl: parseConsulUrl(values.consul ?? env.CONSUL_HTTP_ADDR ?? 'http://127.0.0.1:8500'),
       listen: listen.map(parseListen),
-      http: { ...parseHostPort('--http', values.http ?? env.HAX_HTTP ?? '127.0.0.1:8008'), token: readToken(values['token-file'], env) },
+      http: { ...httpAddress, token, bodyLimit: http.bodyLimit },
       node: parseNode(values.node ?? env.HARE_HAX_NODE_NAME),
       processFid: values['process-fid'] === undefined ? undefined : parseProcessFid(values['process-fid']),
       deliveryTimeoutMs: values['delivery-timeout'] === undefined ? undefined : parsePositiveInt('--delivery-timeout', values['delivery-timeout'], 3600) * 1000,
@@ -87,6 +111,7 @@ export function runOptions(argv: string[], env: NodeJS.ProcessEnv = process.env)
 export async function runCommand(argv: string[]): Promise<number> {
   const options = runOptions(argv);
   if (options === 'help') { process.stdout.write(RUN_HELP); return 0; }
+  configureHttp(options.http);
   const { config, logLevel, stopTimeoutMs } = options;
   const log = createLogger({ component: 'hax', level: logLevel });
   log.log('info', 'starting', { pid: process.pid, logLevel, stopTimeoutMs, config: { ...config, http: { ...config.http, token: config.http.token ? '(set)' : '(none)' } } });

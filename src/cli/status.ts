@@ -1,8 +1,13 @@
 // `hax status`: the cluster as the local hax sees it (GET /v1/cluster/status),
 // as a table for people or as JSON for scripts.
+//
+// node:http, not fetch: fetch refuses the ports of its "bad ports" list
+// (1, 6000, 10080, …) with "bad port", though hax can serve on any of them.
+// The whole exchange is bounded in time and in size.
+import { request } from 'node:http';
 import type { ClusterStatus } from '../daemon/api.ts';
 import { HaxError } from '../errors.ts';
-import { parseFlags, parseHostPort } from './args.ts';
+import { oneLine, parseFlags, parseHostPort, quote } from './args.ts';
 
 export const STATUS_HELP = `Usage: hax status [--http HOST:PORT] [--json]
 
@@ -12,21 +17,63 @@ state the local hax holds for each (GET /v1/cluster/status).
   --http HOST:PORT   hax's HTTP address (env HAX_HTTP; default 127.0.0.1:8008)
   --json             print the JSON document instead of a table
   -h, --help         this text
+
+Exit status: 0 printed; 1 hax did not answer within 10 s, answered an
+error, or answered something that is not a cluster status
+(HAX_ERR_HAX_UNREACHABLE); 2 bad flags.
 `;
+
+/** How long the whole exchange with hax may take. */
+export const STATUS_TIMEOUT_MS = 10_000;
+/** The largest answer read (a status of 10000 nodes is well below it). */
+export const STATUS_MAX_BYTES = 64 << 20;
+
+/** GET url → status and body; rejects with a short reason. */
+function get(host: string, port: number, path: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host, port, path, method: 'GET', headers: { accept: 'application/json' }, agent: false });
+    const timer = setTimeout(() => req.destroy(new Error(`no answer within ${STATUS_TIMEOUT_MS / 1000} s`)), STATUS_TIMEOUT_MS);
+    req.on('error', (error: NodeJS.ErrnoException) => { clearTimeout(timer); reject(error); });
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > STATUS_MAX_BYTES) req.destroy(new Error(`the answer is larger than ${STATUS_MAX_BYTES} bytes`));
+        else chunks.push(chunk);
+      });
+      res.on('error', (error) => { clearTimeout(timer); reject(error); });
+      res.on('end', () => { clearTimeout(timer); resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }); });
+    });
+    req.end();
+  });
+}
+
+/** Just enough of the shape for formatStatus: anything else is not hax's answer. */
+function isClusterStatus(v: unknown): v is ClusterStatus {
+  const obj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+  return obj(v) && Array.isArray(v.nodes) && v.nodes.every((n) => obj(n) && typeof n.name === 'string' && Array.isArray(n.processes)
+    && n.processes.every((p) => obj(p) && typeof p.fid === 'string' && Array.isArray(p.services) && (p.drives === undefined || p.drives === null || Array.isArray(p.drives))));
+}
 
 export async function statusCommand(argv: string[]): Promise<number> {
   const { values } = parseFlags('status', argv, { http: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
   if (values.help) { process.stdout.write(STATUS_HELP); return 0; }
   const { host, port } = parseHostPort('--http', values.http ?? process.env.HAX_HTTP ?? '127.0.0.1:8008');
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}/v1/cluster/status`;
-  let res: Response;
+  const path = '/v1/cluster/status';
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}${path}`;
+  let res: { status: number; body: string };
   try {
-    res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+    res = await get(host, port, path);
   } catch (error) {
-    throw new HaxError('HAX_ERR_HAX_UNREACHABLE', `cannot reach hax at ${url}: ${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message}; is 'hax run' up (--http)?`);
+    throw new HaxError('HAX_ERR_HAX_UNREACHABLE', `cannot reach hax at ${url}: ${(error as Error).message}; is 'hax run' up (--http)?`);
   }
-  if (!res.ok) throw new HaxError('HAX_ERR_HAX_UNREACHABLE', `hax answered ${res.status} to ${url}: ${(await res.text()).slice(0, 300)}`);
-  const status = await res.json() as ClusterStatus;
+  if (res.status < 200 || res.status > 299) throw new HaxError('HAX_ERR_HAX_UNREACHABLE', `hax answered ${res.status} to ${url}: ${quote(res.body, 300)}`);
+  let status: unknown;
+  try { status = JSON.parse(res.body); } catch { status = undefined; }
+  if (!isClusterStatus(status)) {
+    throw new HaxError('HAX_ERR_HAX_UNREACHABLE', `${url} answered ${res.status} with something that is not hax's cluster status (${quote(res.body, 100)}); is --http the address of 'hax run'?`);
+  }
   process.stdout.write(values.json ? JSON.stringify(status, null, 2) + '\n' : formatStatus(status));
   return 0;
 }
@@ -43,9 +90,10 @@ export function formatStatus(status: ClusterStatus): string {
     }
   }
   const header = ['OBJECT', 'FID', 'ENDPOINT', 'HA STATE', 'LAST EVENT'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  for (const r of rows) for (let i = 0; i < r.length; i++) r[i] = oneLine(String(r[i] ?? ''), 300);   // one line per row, whatever Consul held
+  const widths = header.map((h, i) => rows.reduce((w, r) => Math.max(w, r[i].length), h.length));
   const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
   return [line(header), ...rows.map(line)].join('\n') + '\n';
 }
 
-const shortEvent = (e: string | null | undefined) => (e ?? '').replace(/^M0_CONF_HA_PROCESS_/, '');
+const shortEvent = (e: string | null | undefined) => String(e ?? '').replace(/^M0_CONF_HA_PROCESS_/, '');

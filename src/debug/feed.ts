@@ -8,7 +8,7 @@
 // bounded memory and never slows hax or the other clients. A client that
 // stays over the limit for `stallMs` is closed (1013, try again later).
 // The feed is read-only: anything a client sends closes it (1003).
-import type { IncomingMessage, Server } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, WebSocket } from 'ws';
 import { matches, parseFilter, type FeedFilter, type FeedInput, type FeedRecord } from './feed-record.ts';
@@ -39,12 +39,19 @@ export class Feed {
     this.#opts = { maxBufferedBytes: 1 << 20, stallMs: 30_000, maxClients: 64, backlog: 200, ...options };
   }
 
-  /** Serves upgrades of `path` on `server`; other upgrade paths are refused. */
-  attach(server: Server, path = FEED_PATH): void {
+  /**
+   * Serves upgrades of `path` on `server`; other upgrade paths are refused.
+   * `admit` (the HTTP layer's Host, Origin and token checks) may refuse an
+   * upgrade first, with a status and a JSON error body.
+   */
+  attach(server: Server, path = FEED_PATH, admit?: (req: IncomingMessage) => { status: number; body: string } | undefined): void {
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-      const url = new URL(req.url ?? '/', 'http://hax');
-      if (url.pathname !== path) { refuse(socket, 404, 'Not Found'); return; }
-      if (this.#clients.size >= this.#opts.maxClients) { refuse(socket, 503, 'Service Unavailable'); return; }
+      const refusal = admit?.(req);
+      if (refusal) { refuse(socket, refusal.status, refusal.body); return; }
+      let url: URL;
+      try { url = new URL(req.url ?? '/', 'http://hax'); } catch { refuse(socket, 400, errorBody(400, 'HAX_ERR_BAD_TARGET', 'the request target does not parse', 'Bad request')); return; }
+      if (url.pathname !== path) { refuse(socket, 404, errorBody(404, 'HAX_ERR_NOT_FOUND', `no websocket at ${url.pathname}`, 'Not found')); return; }
+      if (this.#clients.size >= this.#opts.maxClients) { refuse(socket, 503, errorBody(503, 'HAX_ERR_FEED_FULL', `the feed has its ${this.#opts.maxClients} clients already; close one or retry later`, 'Service unavailable')); return; }
       this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, parseFilter(url.searchParams)));
     });
   }
@@ -93,6 +100,11 @@ export class Feed {
   }
 }
 
-function refuse(socket: Duplex, status: number, text: string): void {
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+/** The HTTP error envelope (docs/errors.md). */
+function errorBody(status: number, code: string, message: string, reason: string): string {
+  return JSON.stringify({ status_code: status, error_message: message, error_type: code, reason });
+}
+
+function refuse(socket: Duplex, status: number, body: string): void {
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
 }

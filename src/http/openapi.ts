@@ -16,13 +16,20 @@ export interface Operation {
   path: string;
   /** Compiled validator of the JSON request body, when the operation has one. */
   validateBody?: ValidateFunction;
+  /** The same schema compiled to remove the properties it does not declare (mutates its argument). */
+  projectBody?: ValidateFunction;
   bodyRequired: boolean;
+  /** Header parameters the operation declares, with their schemas compiled (checked when present). */
+  headerParams: { name: string; required: boolean; pattern?: string; validate: ValidateFunction }[];
 }
+
+interface Parameter { name: string; in: string; required?: boolean; schema?: { pattern?: string } & Record<string, unknown> }
 
 interface Content { schema?: unknown }
 interface Doc {
   paths: Record<string, Record<string, {
     operationId?: string;
+    parameters?: Parameter[];
     requestBody?: { required?: boolean; content?: Record<string, Content> };
     responses?: Record<string, { $ref?: string; content?: Record<string, Content> }>;
   }>>;
@@ -31,9 +38,9 @@ interface Doc {
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'];
 
-function newAjv(doc: Doc): import('ajv').default {
+function newAjv(doc: Doc, extra: object = {}): import('ajv').default {
   const Ajv2020 = (Ajv2020Module as unknown as { default: typeof Ajv2020Module }).default ?? Ajv2020Module;
-  const ajv = new (Ajv2020 as unknown as new (o: object) => import('ajv').default)({ allErrors: false, strict: false });
+  const ajv = new (Ajv2020 as unknown as new (o: object) => import('ajv').default)({ allErrors: false, strict: false, ...extra });
   ajv.addSchema({ $id: 'openapi', components: doc.components ?? {} });
   return ajv;
 }
@@ -42,6 +49,9 @@ export function loadOpenApi(path = OPENAPI_PATH): { text: string; operations: Op
   const text = readFileSync(path, 'utf8');
   const doc = parse(text) as Doc;
   const ajv = newAjv(doc);
+  // Handlers see only what the schemas declare (Consul's payloads carry much
+  // more: Definition, Output, Meta, ...); checks run first on the full value.
+  const projecting = newAjv(doc, { removeAdditional: 'all' });
   const operations: Operation[] = [];
   for (const [p, item] of Object.entries(doc.paths)) {
     for (const [m, op] of Object.entries(item)) {
@@ -52,6 +62,11 @@ export function loadOpenApi(path = OPENAPI_PATH): { text: string; operations: Op
         operationId: op.operationId, method: m.toUpperCase(), path: p,
         bodyRequired: op.requestBody?.required === true,
         validateBody: schema === undefined ? undefined : ajv.compile(rewriteRefs(schema) as object),
+        projectBody: schema === undefined ? undefined : projecting.compile(rewriteRefs(schema) as object),
+        headerParams: (op.parameters ?? []).filter((q) => q.in === 'header').map((q) => ({
+          name: q.name.toLowerCase(), required: q.required === true, pattern: q.schema?.pattern,
+          validate: ajv.compile(q.schema ?? {}),
+        })),
       });
     }
   }

@@ -198,28 +198,67 @@ test('docs/examples/cluster.yaml: the same, with the default pool and services',
   await bootstrapAndCompare(EXAMPLE, 'srvnode-1', { processes: 4, pools: 1, clientOnly: 0, mdredundancy: 1n });
 });
 
-test('refuses a description that lacks what m0d needs, and an unwritable FILE, before touching Consul', async () => {
+test('refuses a description that lacks what m0d needs, and an unwritable FILE, before touching Consul (exit status 2)', async () => {
   const agent = await startDevAgent({ nodeName: 'mc-refuse' });
   try {
     const consul = new ConsulClient(agent.url);
+    // Valid for Consul (a hax and a confd per node, unique fids and endpoints, pool drives that exist), not for m0d.
     const lacking = join(dir, 'lacking.json');
     writeFileSync(lacking, JSON.stringify({ nodes: [{ name: 'mc-refuse', processes: [
-      { kind: 'hax', services: ['rms'] }, { kind: 'ios', services: ['ios', 'rms', 'cas'], drives: ['/d1'] },
-    ] }], pools: [{ name: 'p', dataUnits: 2, drives: ['mc-refuse:/d1', 'mc-refuse:/d9'] }] }));
+      { kind: 'hax', services: ['rms'] }, { kind: 'confd', services: ['rms'] }, { kind: 'ios', services: ['ios', 'rms', 'cas'], drives: ['/d1'] },
+    ] }], pools: [{ name: 'p', dataUnits: 2, drives: ['mc-refuse:/d1'] }] }));
     const r = await runHax('bootstrap', '--consul', agent.url, '--cluster', lacking, '--motr-conf', join(dir, 'never.cg'));
-    assert.is(r.status, 1, r.stderr);
+    assert.is(r.status, 2, r.stderr);
+    assert.is(r.stderr.trimEnd().split('\n').length, 1, 'one line');
     assert.match(r.stderr, /HAX_ERR_BAD_CLUSTER/);
-    for (const why of ['has no ha service', 'DIX (cas, dix_rep, dix_reb)', 'no process has a confd service', 'names drive mc-refuse:/d9']) assert.match(r.stderr, why);
+    assert.match(r.stderr, `cluster file "${lacking}": the cluster description lacks what Motr's m0d needs for --motr-conf`);
+    for (const why of ['has no ha service', 'has no confd service', 'DIX (cas, dix_rep, dix_reb)', 'no process has a confd service']) assert.match(r.stderr, why);
+    assert.not.ok(existsSync(join(dir, 'never.cg')));
+
+    // What every description must be is checked first, in the same place, with the same code and status.
+    const broken = join(dir, 'broken.json');
+    writeFileSync(broken, JSON.stringify({ nodes: [{ name: 'mc-refuse', processes: [{ kind: 'hax' }, { kind: 'ios', drives: ['/d1'] }] }],
+      pools: [{ name: 'p', drives: ['mc-refuse:/d1', 'mc-refuse:/d9'] }] }));
+    const b = await runHax('bootstrap', '--consul', agent.url, '--cluster', broken, '--motr-conf', join(dir, 'never.cg'));
+    assert.is(b.status, 2, b.stderr);
+    assert.match(b.stderr, 'nodes: no process is of kind confd');
+    assert.match(b.stderr, 'pools[0].drives[1]: "mc-refuse:/d9" names no drive of an ios process of node mc-refuse');
     assert.not.ok(existsSync(join(dir, 'never.cg')));
 
     const unwritable = join(dir, 'no-such-dir', 'conf.cg');
     const w = await runHax('bootstrap', '--consul', agent.url, '--cluster', EXAMPLE, '--motr-conf', unwritable);
     assert.is(w.status, 2, w.stderr);
-    assert.match(w.stderr, `--motr-conf ${unwritable} cannot be written: ENOENT [HAX_ERR_BAD_VALUE]`);
+    assert.match(w.stderr, `--motr-conf "${unwritable}" cannot be written: ENOENT [HAX_ERR_BAD_VALUE]`);
+    const itself = await runHax('bootstrap', '--consul', agent.url, '--cluster', EXAMPLE, '--motr-conf', EXAMPLE);
+    assert.is(itself.status, 2, itself.stderr);
+    assert.match(itself.stderr, 'is the cluster file itself [HAX_ERR_BAD_VALUE]');
+    const aDir = await runHax('bootstrap', '--consul', agent.url, '--cluster', EXAMPLE, '--motr-conf', dir);
+    assert.is(aDir.status, 2, aDir.stderr);
+    assert.match(aDir.stderr, 'is a directory [HAX_ERR_BAD_VALUE]');
     assert.equal(readdirSync(dir).filter((f) => f.includes('.tmp-')), [], 'no temporary file is left behind');
 
     assert.is(await consul.kv.get('epoch'), undefined, 'Consul was not touched');
     assert.equal((await consul.kv.list('m0conf/')).entries, []);
+  } finally {
+    await agent.stop();
+  }
+});
+
+test('a Consul that holds another cluster is refused before the --motr-conf file is written', async () => {
+  const agent = await startDevAgent({ nodeName: 'mc-node-1' });
+  const out = join(dir, 'not-over-another.cg');
+  try {
+    const first = await runHax('bootstrap', '--consul', agent.url, '--cluster', TWO_NODES);
+    assert.is(first.status, 0, first.stderr);
+    const other = join(dir, 'other.yaml');
+    writeFileSync(other, readFileSync(TWO_NODES, 'utf8').replace('fidk: 8', 'fidk: 9'));
+    const r = await runHax('bootstrap', '--consul', agent.url, '--cluster', other, '--motr-conf', out);
+    assert.is(r.status, 1, r.stderr);
+    assert.match(r.stderr, /already holds another cluster.*\[HAX_ERR_CLUSTER_EXISTS\]/);
+    assert.not.ok(existsSync(out), 'the Motr conf of a cluster Consul does not hold is not written');
+    const again = await runHax('bootstrap', '--consul', agent.url, '--cluster', TWO_NODES, '--motr-conf', out);
+    assert.is(again.status, 0, again.stderr);
+    assert.is(readFileSync(out, 'utf8'), motrConf(readClusterFile(TWO_NODES)).text, 'the same description: its conf is written');
   } finally {
     await agent.stop();
   }

@@ -1,0 +1,87 @@
+// The HTTP layer's bounds and the operator's settings for them (hax run's
+// flags). docs/operations.md, "Limits", lists each with its default, its flag
+// and what a client that hits it sees.
+//
+// `hax run` hands its flags over with configureHttp() before the daemon
+// starts; createHttpApp() takes its own options first, then these, then the
+// defaults. (The daemon forwards only the token and the body limit of its
+// configuration to the HTTP layer.)
+import { ConfigError } from '../errors.ts';
+import { isIP } from 'node:net';
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+export const HTTP_LIMITS = {
+  /**
+   * Largest request body. Consul's service watch for every service of a
+   * 1,000-node cluster (4,000 instances, each with its node check) POSTs
+   * 3.6 MiB of compact JSON (7.5 MiB as the dev agent's indented API prints
+   * it): 16 MiB leaves four times the room.
+   */
+  bodyLimit: 16 * MiB,
+  /** Hard ceiling of --http-body-limit. */
+  bodyLimitMax: 64 * MiB,
+  /** Bodies up to this size are decoded on the event loop; larger ones in the body worker thread. */
+  inlineBodyLimit: 1 * MiB,
+  /** Bodies read or parsed at once; one more is answered 503 with Retry-After. */
+  maxBodies: 8,
+  /** JSON nesting depth (Consul's payloads nest 5 deep). */
+  maxDepth: 64,
+  /** One JSON value (array element or object member) per this many bytes of the body limit, at most. */
+  bytesPerValue: 8,
+  /** Seconds a 503 asks the client to wait (Retry-After). */
+  retryAfterSec: 1,
+  /** Whole request (headers and body) must arrive within this. */
+  requestTimeoutMs: 30_000,
+  headersTimeoutMs: 10_000,
+  /** Request line and headers together (Node's default, set explicitly). */
+  maxHeaderSize: 16 * KiB,
+  /** Heap of the body worker thread; a body that needs more is refused (413), the worker restarts. */
+  workerHeapMb: 512,
+} as const;
+
+/** What an operator can set with hax run's flags. */
+export interface HttpSettings {
+  bodyLimit?: number;
+  maxBodies?: number;
+  /** Extra names (optionally name:port) that Host and Origin may carry, for a DNS name or a reverse proxy. */
+  allowedHosts?: string[];
+  /** With a token: require it on reads too (every route but GET /, the feed and the Consul proxy included). */
+  tokenOnReads?: boolean;
+}
+
+const settings: HttpSettings = {};
+
+/** Process-wide settings (hax run's flags); later calls override the fields they name. */
+export function configureHttp(s: HttpSettings): void {
+  for (const [k, v] of Object.entries(s)) (settings as Record<string, unknown>)[k] = v;
+}
+export function httpSettings(): Readonly<HttpSettings> { return settings; }
+
+/** 127.0.0.0/8, ::1 and localhost: reachable from this machine only. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  if (h === 'localhost' || h === '::1' || h === '0:0:0:0:0:0:0:1') return true;
+  return isIP(h) === 4 && h.startsWith('127.');
+}
+
+/** "16MiB", "512KiB", "1048576" → bytes, from 1 KiB to `max`. */
+export function parseByteSize(flag: string, text: string, max: number): number {
+  const m = /^(\d{1,12})\s*(|B|KiB|MiB|K|M)$/i.exec(text.trim());
+  const unit = m ? ({ '': 1, b: 1, kib: KiB, k: KiB, mib: MiB, m: MiB } as Record<string, number>)[m[2].toLowerCase()] : undefined;
+  const bytes = m && unit ? Number(m[1]) * unit : NaN;
+  if (!Number.isSafeInteger(bytes) || bytes < KiB || bytes > max) {
+    throw new ConfigError('HAX_ERR_BAD_VALUE', `${flag} "${text}" must be a size from 1KiB to ${max / MiB}MiB (e.g. 16MiB, 512KiB or bytes)`);
+  }
+  return bytes;
+}
+
+/** A DNS name or address, optionally with :PORT, as --http-allowed-host takes it. */
+export function parseAllowedHost(text: string): string {
+  const m = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?)(?::(\d{1,5}))?$/.exec(text);
+  if (!m || (m[2] !== undefined && Number(m[2]) > 65535)) {
+    throw new ConfigError('HAX_ERR_BAD_VALUE', `--http-allowed-host "${text}" is not a host name or address with an optional :PORT (e.g. hax.node1.example or hax.node1.example:443)`);
+  }
+  return text.toLowerCase();
+}
