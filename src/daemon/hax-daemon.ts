@@ -208,7 +208,8 @@ export async function startHax(config: HaxConfig, log: Logger, options: StartOpt
     onView: (v, why) => apply(core.viewUpdated(v), { why, confds: v.confds.length, rm: v.rm ? formatFid(v.rm.fid) : null }),
     onLog: (level, msg, fields) => consulLog.log(level, msg, fields),
   }, identity.node);
-  const bq = new BqConsumer({ consul, core, node: () => identity.node, nodes: () => (confIndex?.nodes ?? []).map((n) => n.name), apply });
+  const bqLog = log.child('bq');
+  const bq = new BqConsumer({ consul, core, node: () => identity.node, nodes: () => (confIndex?.nodes ?? []).map((n) => n.name), apply, log: (level, msg, fields) => bqLog.log(level, msg, fields) });
 
   async function startShim(): Promise<Shim> {
     if (config.backend !== 'motr') return Shim.start({ listen: config.listen, limits: config.haLimits }, onShimEvents);
