@@ -53,7 +53,8 @@ function get(host: string, port: number, path: string): Promise<{ status: number
 function isClusterStatus(v: unknown): v is ClusterStatus {
   const obj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
   return obj(v) && Array.isArray(v.nodes) && v.nodes.every((n) => obj(n) && typeof n.name === 'string' && Array.isArray(n.processes)
-    && n.processes.every((p) => obj(p) && typeof p.fid === 'string' && Array.isArray(p.services) && (p.drives === undefined || p.drives === null || Array.isArray(p.drives))));
+    && n.processes.every((p) => obj(p) && typeof p.fid === 'string' && Array.isArray(p.services) && p.services.every(obj)
+      && (p.drives === undefined || p.drives === null || (Array.isArray(p.drives) && p.drives.every(obj)))));
 }
 
 export async function statusCommand(argv: string[]): Promise<number> {

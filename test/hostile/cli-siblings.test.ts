@@ -157,6 +157,8 @@ test('status: an answer that is not hax\'s, an error with a multi-line body, no 
   refused(await hax(['status', '--http', `127.0.0.1:${html}`]), 1, 'HAX_ERR_HAX_UNREACHABLE', /answered 200 with something that is not hax's cluster status \("<html>\\n<body>/, 'HTML');
   const shape = await server((_q, r) => r.end('{"nodes": [{"name": 1}]}'));
   refused(await hax(['status', '--http', `127.0.0.1:${shape}`]), 1, 'HAX_ERR_HAX_UNREACHABLE', 'is not hax\'s cluster status', 'JSON of another shape');
+  const nulls = await server((_q, r) => r.end(JSON.stringify({ nodes: [{ name: 'n', processes: [{ fid: 'x', services: [null] }] }] })));
+  refused(await hax(['status', '--http', `127.0.0.1:${nulls}`]), 1, 'HAX_ERR_HAX_UNREACHABLE', 'is not hax\'s cluster status', 'a service that is null (was a TypeError)');
   const error = await server((_q, r) => { r.writeHead(500); r.end('line one\nline two\u001b[2J'); });
   refused(await hax(['status', '--http', `127.0.0.1:${error}`]), 1, 'HAX_ERR_HAX_UNREACHABLE', /hax answered 500 to http:\S+: "line one\\nline two\\u001b\[2J"/, '500');
   const silent = await server(() => { /* never answers */ });
