@@ -9,6 +9,7 @@ import { parseConsulUrl, parseFlags, parseHostPort, parseListen, parsePositiveIn
 import { readToken } from './token.ts';
 import type { LinkLimits } from '../native/binding.ts';
 import { formatFid, parseFid } from '../fid.ts';
+import { configureConsulProxy, DEFAULT_PROXY_LIMITS, type ProxyLimits } from '../http/consul-proxy.ts';
 import { configureHttp, HTTP_LIMITS, isLoopbackHost, parseAllowedHost, parseByteSize, type HttpSettings } from '../http/limits.ts';
 
 export const RUN_HELP = `Usage: hax run [--consul URL] [--listen ADDR]... [--http HOST:PORT] [options]
@@ -45,6 +46,11 @@ handlers over HTTP. Stops in order on SIGTERM or SIGINT.
                         Host and Origin may carry (a DNS name, a reverse proxy); repeatable
   --http-body-limit SIZE  largest request body, e.g. 16MiB (default 16MiB, at most 64MiB)
   --http-max-bodies N   request bodies read and parsed at once; more get 503 (default 8)
+  --consul-proxy-max-conns N  Consul proxy: reads held at the agent at once, all clients
+                        together; more get 503 (default 32)
+  --consul-proxy-max-conns-per-client N  Consul proxy: reads one client address may hold
+                        at once (default 8, at most --consul-proxy-max-conns)
+  --consul-proxy-max-wait SEC  Consul proxy: longest wait of a blocking read (default 60, at most 600)
   --node NAME           this node's name in Consul's layout   env HARE_HAX_NODE_NAME (default: the agent's node name before ':')
   --process-fid FID     hax's own process fid               (default: the catalog service 'hax' on this node)
   --delivery-timeout SEC  longest wait for a broadcast's delivery before a held reply goes out (default 30)
@@ -56,7 +62,7 @@ Under systemd (Type=notify) hax sends READY=1 once it serves, WATCHDOG=1 while
 its event loop runs, and STOPPING=1 when it begins to shut down.
 `;
 
-export interface RunOptions { config: HaxConfig; logLevel: Level; stopTimeoutMs: number; http: HttpSettings }
+export interface RunOptions { config: HaxConfig; logLevel: Level; stopTimeoutMs: number; http: HttpSettings; proxy: Partial<ProxyLimits> }
 
 /** Flags over environment over defaults; every bad value is refused with the flag's name. */
 export function runOptions(argv: string[], env: NodeJS.ProcessEnv = process.env): RunOptions | 'help' {
@@ -67,6 +73,7 @@ export function runOptions(argv: string[], env: NodeJS.ProcessEnv = process.env)
     backend: { type: 'string' }, 'ha-limit': { type: 'string', multiple: true }, 'motr-endpoint': { type: 'string' }, 'motr-ha-fid': { type: 'string' }, 'motr-rm-fid': { type: 'string' },
     'token-on-reads': { type: 'boolean' }, 'http-open': { type: 'boolean' }, 'http-allowed-host': { type: 'string', multiple: true },
     'http-body-limit': { type: 'string' }, 'http-max-bodies': { type: 'string' },
+    'consul-proxy-max-conns': { type: 'string' }, 'consul-proxy-max-conns-per-client': { type: 'string' }, 'consul-proxy-max-wait': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) return 'help';
@@ -90,8 +97,18 @@ export function runOptions(argv: string[], env: NodeJS.ProcessEnv = process.env)
     allowedHosts: (values['http-allowed-host'] ?? []).map(parseAllowedHost),
     tokenOnReads: values['token-on-reads'] ?? false,
   };
+  const int = (flag: string, max: number) => (values[flag as keyof typeof values] === undefined ? undefined : parsePositiveInt(`--${flag}`, String(values[flag as keyof typeof values]), max));
+  const proxy: Partial<ProxyLimits> = {
+    maxConnections: int('consul-proxy-max-conns', 10_000),
+    maxConnectionsPerClient: int('consul-proxy-max-conns-per-client', 10_000),
+    maxWaitMs: values['consul-proxy-max-wait'] === undefined ? undefined : int('consul-proxy-max-wait', 600)! * 1000,
+  };
+  if ((proxy.maxConnectionsPerClient ?? DEFAULT_PROXY_LIMITS.maxConnectionsPerClient) > (proxy.maxConnections ?? DEFAULT_PROXY_LIMITS.maxConnections)) {
+    throw new ConfigError('HAX_ERR_BAD_VALUE', '--consul-proxy-max-conns-per-client must not exceed --consul-proxy-max-conns');
+  }
   return {
     http,
+    proxy,
     config: {
       consulUrl: parseConsulUrl(values.consul ?? env.CONSUL_HTTP_ADDR ?? 'http://127.0.0.1:8500'),
       listen: listen.map(parseListen),
@@ -112,6 +129,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const options = runOptions(argv);
   if (options === 'help') { process.stdout.write(RUN_HELP); return 0; }
   configureHttp(options.http);
+  configureConsulProxy(options.proxy);
   const { config, logLevel, stopTimeoutMs } = options;
   const log = createLogger({ component: 'hax', level: logLevel });
   log.log('info', 'starting', { pid: process.pid, logLevel, stopTimeoutMs, config: { ...config, http: { ...config.http, token: config.http.token ? '(set)' : '(none)' } } });
