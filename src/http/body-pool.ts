@@ -1,14 +1,16 @@
 // The event loop's side of the body worker (body-worker.ts): one thread,
-// started on the first large body and kept, jobs answered in order. Its heap
-// is bounded; a body that exhausts it is refused (413) and the worker is
-// restarted for the jobs queued behind it, which are sent again.
+// started on the first large body and kept, jobs answered in order. A job's
+// bytes are moved to the worker, not copied. The worker's heap is bounded; a
+// body that exhausts it is refused (413) and the worker restarts on the next
+// job (the HTTP layer sends one job at a time; any queued behind a crash are
+// answered 503).
 import { Worker } from 'node:worker_threads';
 import type { BodyJob, BodyJobResult } from './body-worker.ts';
 import type { BodyVerdict, JsonBounds } from './body-json.ts';
 import { HTTP_LIMITS } from './limits.ts';
 
 /** The worker's answer: a refusal, or the projected value as JSON text (undefined: no body). */
-export type WorkerVerdict = Extract<BodyVerdict, { ok: false }> | { ok: true; text?: string };
+export type WorkerVerdict = Extract<BodyVerdict, { ok: false }> | { ok: true; text?: string; parts?: string[] };
 
 interface Pending { job: Omit<BodyJob, 'id'>; resolve: (v: WorkerVerdict) => void }
 
@@ -35,7 +37,7 @@ export class BodyWorkerPool {
     this.#onLog = onLog;
   }
 
-  /** Decodes one body in the worker: a refusal, or the projected value as JSON text (undefined: no body). */
+  /** Decodes one body in the worker: a refusal, or the projected value as JSON text (undefined: no body), an array in parts. */
   decode(operationId: string, bytes: Uint8Array, bounds: JsonBounds): Promise<WorkerVerdict> {
     if (this.#closed) return Promise.resolve({ ok: false, status: 503, code: 'HAX_ERR_BUSY', message: 'hax is shutting down', reason: 'Service unavailable' });
     return new Promise((resolve) => {
@@ -59,7 +61,10 @@ export class BodyWorkerPool {
     const job: BodyJob = { id, ...p.job };
     const w = this.#ensure();
     w.ref();                                   // idle, the worker does not keep hax alive
-    w.postMessage(job);
+    const b = job.bytes;
+    // move the body's memory when it is the whole of its buffer; else copy it
+    const whole = b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && b.buffer instanceof ArrayBuffer;
+    w.postMessage(job, whole ? [b.buffer as ArrayBuffer] : []);
   }
 
   #ensure(): Worker {
@@ -76,7 +81,7 @@ export class BodyWorkerPool {
       const p = this.#pending.get(m.id);
       if (!p) return;
       this.#pending.delete(m.id);
-      p.resolve(m.ok ? { ok: true, text: m.text } : { ok: false, status: m.status, code: m.code, message: m.message, reason: m.reason });
+      p.resolve(m.ok ? { ok: true, text: m.text, parts: m.parts } : { ok: false, status: m.status, code: m.code, message: m.message, reason: m.reason });
     });
     let failure: Error | undefined;
     w.on('error', (e) => { failure = e; });
@@ -84,15 +89,15 @@ export class BodyWorkerPool {
       if (this.#worker !== w) return;
       this.#worker = undefined;
       if (this.#closed || this.#pending.size === 0) return;
-      // the first pending job is the one the worker was on: refuse it, send the others again
-      const [[firstId, first], ...rest] = [...this.#pending.entries()];
-      this.#pending.delete(firstId);
+      // the first pending job is the one the worker was on: refuse it; the bytes of any others went with the worker
+      const [first, ...rest] = [...this.#pending.values()];
+      this.#pending.clear();
       const oom = (failure as NodeJS.ErrnoException | undefined)?.code === 'ERR_WORKER_OUT_OF_MEMORY';
-      this.#onLog('body worker stopped; restarting it for the bodies queued behind', { exitCode: code, error: failure?.message, outOfMemory: oom, requeued: rest.length });
+      this.#onLog('body worker stopped; it restarts with the next body', { exitCode: code, error: failure?.message, outOfMemory: oom, alsoRefused: rest.length });
       first.resolve(oom
         ? { ok: false, status: 413, code: 'HAX_ERR_BODY_TOO_COMPLEX', message: `decoding the body needed more than the body worker's ${HTTP_LIMITS.workerHeapMb} MB`, reason: 'Payload too large' }
         : { ok: false, status: 500, code: 'HAX_ERR_INTERNAL', message: `the body worker stopped: ${failure?.message ?? `exit ${code}`}`, reason: 'Unexpected error has happened' });
-      for (const [id, p] of rest) this.#post(id, p);
+      for (const p of rest) p.resolve({ ok: false, status: 503, code: 'HAX_ERR_BUSY', message: 'the body worker restarted while this body waited for it; send it again', reason: 'Service unavailable' });
     });
     this.#worker = w;
     return w;

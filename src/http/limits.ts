@@ -23,7 +23,7 @@ export const HTTP_LIMITS = {
   /** Hard ceiling of --http-body-limit. */
   bodyLimitMax: 64 * MiB,
   /** Bodies up to this size are decoded on the event loop; larger ones in the body worker thread. */
-  inlineBodyLimit: 1 * MiB,
+  inlineBodyLimit: 256 * KiB,
   /** Bodies read or parsed at once; one more is answered 503 with Retry-After. */
   maxBodies: 8,
   /** JSON nesting depth (Consul's payloads nest 5 deep). */

@@ -94,6 +94,10 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   const guard: GuardOptions = { allowedHosts: (options.allowedHosts ?? settings.allowedHosts ?? []).map((h) => h.toLowerCase()), token };
   const pool = new BodyWorkerPool((msg, fields) => options.onLog?.('warn', msg, fields));
   let bodiesInFlight = 0;
+  // Large bodies (over the inline bound, or chunked) are read and decoded one
+  // at a time, in arrival order: the others wait unread (TCP holds them), so
+  // memory holds one large body's decoding, not `maxBodies` of them.
+  const largeTurn = new Turn();
 
   /** Route label for metrics: hax's own paths, else one fixed label (a client cannot grow the label set). */
   const routeOf = (req: IncomingMessage): string => {
@@ -182,7 +186,11 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
         return refuse(req, res, new RequestError(503, 'HAX_ERR_BUSY', `${maxBodies} request bodies are being read already; retry in ${HTTP_LIMITS.retryAfterSec} s`, 'Service unavailable'));
       }
       bodiesInFlight += 1;
+      const large = announced > inlineLimit || req.headers['transfer-encoding'] !== undefined;
+      let release: (() => void) | undefined;
       try {
+        if (large) release = await largeTurn.take();
+        if (req.socket.destroyed) return;
         if (expectsContinue) res.writeContinue();
         const raw = await readBody(req, announced, limit);
         body = await decode(raw, op);
@@ -190,6 +198,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
         if (error instanceof RequestError) return sendError(res, error, error.status === 413);
         throw error;
       } finally {
+        release?.();
         bodiesInFlight -= 1;
       }
     } else if (hasBody(req)) {
@@ -221,8 +230,15 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     }
     const v = await pool.decode(op.operationId, raw, bounds);
     if (!v.ok) throw new RequestError(v.status, v.code, v.message, v.reason);
-    // the worker validated and projected it: what is left is the handler's share of the bytes
-    return v.text === undefined ? undefined : JSON.parse(v.text);
+    // the worker validated and projected it: what is left is the handler's
+    // share of the bytes, an array in parts parsed one per turn of the loop
+    if (!v.parts) return v.text === undefined ? undefined : JSON.parse(v.text);
+    const items: unknown[] = [];
+    for (const part of v.parts) {
+      for (const item of JSON.parse(part) as unknown[]) items.push(item);
+      await new Promise<void>((r) => setImmediate(r));
+    }
+    return items;
   }
 
   /** Websocket upgrades: the same guard as requests, the token on reads, and a well-formed handshake. */
@@ -256,6 +272,22 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     }),
     close: () => new Promise((resolve) => { proxy?.close(); void pool.close(); server.close(() => resolve()); server.closeAllConnections(); }),
   };
+}
+
+/** One holder at a time, the others served in the order they asked. */
+class Turn {
+  #busy = false;
+  readonly #waiting: (() => void)[] = [];
+  take(): Promise<() => void> {
+    return new Promise((resolve) => {
+      const grant = () => { this.#busy = true; resolve(() => this.#next()); };
+      if (this.#busy) this.#waiting.push(grant); else grant();
+    });
+  }
+  #next(): void {
+    const n = this.#waiting.shift();
+    if (n) n(); else this.#busy = false;
+  }
 }
 
 function hasBody(req: IncomingMessage): boolean {
