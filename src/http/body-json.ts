@@ -4,9 +4,13 @@
 //   1. strict UTF-8 (invalid bytes, overlong forms, surrogates: 400)
 //   2. a structural scan before anything is built: nesting depth (400) and
 //      the number of values (413), so that JSON.parse never builds millions
-//      of objects; duplicate keys are noted (JSON.parse keeps the last one
-//      silently, and two readers of the same body could disagree)
-//   3. JSON.parse (400 on a syntax error), then the duplicate keys (400)
+//      of objects; it also counts the object members (the colons outside
+//      strings)
+//   3. JSON.parse (400 on a syntax error), then duplicate keys (400):
+//      JSON.parse keeps the last of two silently (and two readers of the same
+//      body could disagree), so the members of the parsed value are counted
+//      and compared with the text's; only when they differ is the text
+//      scanned again, slowly, to name the key
 //   4. the route's schema from openapi.yaml (400), then the projection: the
 //      value keeps only the properties the schema declares.
 import { isAscii } from 'node:buffer';
@@ -59,78 +63,114 @@ function firstInvalidUtf8(b: Uint8Array): number {
 export interface ScanResult {
   /** Set when a bound was crossed: refuse before parsing. */
   refusal?: BodyVerdict;
-  /** The first key repeated within one object, if any (reported once the text parses). */
-  duplicate?: string;
+  /** Object members in the text (colons outside strings). */
+  members: number;
+  /** Values counted against bounds.maxValues (array elements, object members, containers). */
+  values: number;
+}
+
+/** Index of the quote that closes the string opened at `open`, or -1. */
+function stringEnd(text: string, open: number): number {
+  let j = open + 1;
+  for (;;) {
+    j = text.indexOf('"', j);
+    if (j < 0) return -1;
+    let k = j - 1;
+    while (text.charCodeAt(k) === 0x5c) k--;
+    if ((j - 1 - k) % 2 === 0) return j;     // an even run of backslashes: the quote closes
+    j++;
+  }
 }
 
 /**
- * One pass over the text without building anything: depth, value count, and
- * duplicate keys. It assumes nothing about validity (JSON.parse decides that
- * next); on malformed text it still ends and never throws.
+ * One pass over the text without building anything: depth, values and
+ * members. It assumes nothing about validity (JSON.parse decides that next);
+ * on malformed text it still ends and never throws.
  */
 export function scanJson(text: string, bounds: JsonBounds): ScanResult {
-  // Per open container, by depth (at most maxDepth of them, so every buffer
-  // is allocated once per depth, never per object): its kind (1 object,
-  // 0 array) and the keys seen so far in an object — a short array searched
-  // linearly (Consul's objects have a handful of keys), a Set past 16 keys.
   const max = bounds.maxDepth;
-  const kinds = new Uint8Array(max);
-  const keyBuf: string[][] = [];
-  const keyLen = new Int32Array(max);
-  const sets: (Set<string> | undefined)[] = [];
   let depth = 0;
-  let expectKey = false;
   let values = 0;
-  let duplicate: string | undefined;
+  let members = 0;
   const n = text.length;
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
     if (c === 0x22) {                         // a string: jump to its closing quote
-      let j = i + 1;
-      for (;;) {
-        j = text.indexOf('"', j);
-        if (j < 0) return { duplicate };      // unterminated: JSON.parse reports it
-        let k = j - 1;
-        while (text.charCodeAt(k) === 0x5c) k--;
-        if ((j - 1 - k) % 2 === 0) break;     // an even run of backslashes: the quote closes
-        j++;
+      const j = stringEnd(text, i);
+      if (j < 0) break;                       // unterminated: JSON.parse reports it
+      i = j;
+    } else if (c === 0x3a) {                  // :
+      members++;
+    } else if (c === 0x7b || c === 0x5b) {    // { [
+      if (++depth > max) return { members, values, refusal: refuse(400, 'HAX_ERR_BODY_TOO_DEEP', `the JSON nests deeper than ${max} levels`) };
+      if (++values > bounds.maxValues) return { members, values, refusal: tooMany(bounds) };
+    } else if (c === 0x7d || c === 0x5d) {    // } ]
+      if (depth > 0) depth--;
+    } else if (c === 0x2c) {                  // ,
+      if (++values > bounds.maxValues) return { members, values, refusal: tooMany(bounds) };
+    }
+  }
+  return { members, values };
+}
+
+/** Members of a parsed value's objects, all levels. */
+function countMembers(value: unknown): number {
+  let total = 0;
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const x = stack.pop();
+    if (x === null || typeof x !== 'object') continue;
+    if (Array.isArray(x)) {
+      for (let i = 0; i < x.length; i++) { const y = x[i]; if (y !== null && typeof y === 'object') stack.push(y); }
+    } else {
+      for (const k in x) {
+        total++;
+        const y = (x as Record<string, unknown>)[k];
+        if (y !== null && typeof y === 'object') stack.push(y);
       }
-      if (expectKey && duplicate === undefined) {
-        const d = depth - 1;
+    }
+  }
+  return total;
+}
+
+/**
+ * The first key repeated within one object of (valid, bounded) JSON text;
+ * undefined if none. Slow (every key is sliced and compared): it runs only
+ * to name the key of a body that is refused.
+ */
+export function findDuplicateKey(text: string, maxDepth: number): string | undefined {
+  const kinds = new Uint8Array(maxDepth + 1);  // 1 object, 0 array, per open container
+  const keys: Set<string>[] = [];
+  let depth = 0;
+  let expectKey = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      const j = stringEnd(text, i);
+      if (j < 0) return undefined;
+      if (expectKey) {
         let key = text.slice(i + 1, j);
-        if (key.includes('\\')) { try { key = JSON.parse(`"${key}"`) as string; } catch { /* malformed: parse reports it */ } }
-        const set = sets[d];
-        if (set !== undefined) {
-          if (set.has(key)) duplicate = key; else set.add(key);
-        } else {
-          const buf = keyBuf[d];
-          const len = keyLen[d];
-          for (let q = 0; q < len; q++) if (buf[q] === key) { duplicate = key; break; }
-          if (len < 16) { buf[len] = key; keyLen[d] = len + 1; }
-          else sets[d] = new Set([...buf.slice(0, len), key]);
-        }
+        if (key.includes('\\')) { try { key = JSON.parse(`"${key}"`) as string; } catch { /* not valid: not ours to report */ } }
+        const seen = keys[depth - 1];
+        if (seen.has(key)) return key;
+        seen.add(key);
       }
       expectKey = false;
       i = j;
-    } else if (c === 0x7b || c === 0x5b) {    // { [
-      if (depth >= max) {
-        return { refusal: refuse(400, 'HAX_ERR_BODY_TOO_DEEP', `the JSON nests deeper than ${max} levels`) };
-      }
-      const isObject = c === 0x7b;
-      kinds[depth] = isObject ? 1 : 0;
-      if (isObject) { keyBuf[depth] ??= []; keyLen[depth] = 0; sets[depth] = undefined; }
+    } else if (c === 0x7b || c === 0x5b) {
+      if (depth >= maxDepth) return undefined;
+      kinds[depth] = c === 0x7b ? 1 : 0;
+      if (c === 0x7b) keys[depth] = new Set();
       depth++;
-      expectKey = isObject;
-      if (++values > bounds.maxValues) return { refusal: tooMany(bounds) };
-    } else if (c === 0x7d || c === 0x5d) {    // } ]
+      expectKey = c === 0x7b;
+    } else if (c === 0x7d || c === 0x5d) {
       if (depth > 0) depth--;
       expectKey = false;
-    } else if (c === 0x2c) {                  // ,
-      if (++values > bounds.maxValues) return { refusal: tooMany(bounds) };
+    } else if (c === 0x2c) {
       expectKey = depth > 0 && kinds[depth - 1] === 1;
     }
   }
-  return { duplicate };
+  return undefined;
 }
 
 const tooMany = (bounds: JsonBounds) =>
@@ -140,17 +180,26 @@ const tooMany = (bounds: JsonBounds) =>
 export function decodeJsonBody(raw: Uint8Array, route: BodyRoute, bounds: JsonBounds): BodyVerdict {
   const text = decodeUtf8(raw);
   if (typeof text !== 'string') return text;
-  if (text.trim() === '') {
-    return route.bodyRequired ? refuse(400, 'HAX_ERR_BAD_JSON', 'the request body is empty') : { ok: true, value: undefined };
-  }
+  if (text.trim() === '') return emptyBody(route);
   const scan = scanJson(text, bounds);
   if (scan.refusal) return scan.refusal;
+  return parseScanned(text, scan, route, bounds);
+}
+
+export function emptyBody(route: BodyRoute): BodyVerdict {
+  return route.bodyRequired ? refuse(400, 'HAX_ERR_BAD_JSON', 'the request body is empty') : { ok: true, value: undefined };
+}
+
+/** Steps 3–4, for text that passed the scan. */
+export function parseScanned(text: string, scan: ScanResult, route: BodyRoute, bounds: JsonBounds): BodyVerdict {
   let value: unknown;
   try { value = JSON.parse(text); } catch (error) {
     return refuse(400, 'HAX_ERR_BAD_JSON', (error as Error).message);
   }
-  if (scan.duplicate !== undefined) {
-    return refuse(400, 'HAX_ERR_DUPLICATE_KEY', `the key ${JSON.stringify(scan.duplicate.slice(0, 100))} appears twice in one object`);
+  if (countMembers(value) !== scan.members) {
+    // fewer members parsed than written: JSON.parse merged a repeated key
+    const key = findDuplicateKey(text, bounds.maxDepth) ?? '?';
+    return refuse(400, 'HAX_ERR_DUPLICATE_KEY', `the key ${JSON.stringify(key.slice(0, 100))} appears twice in one object`);
   }
   if (!route.validateBody(value)) {
     const e = route.validateBody.errors?.[0];

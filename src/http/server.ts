@@ -21,7 +21,7 @@ import { createConsulProxy, proxyVerdict } from './consul-proxy.ts';
 import { FEED_PATH, type Feed } from '../debug/feed.ts';
 import { HTTP_LIMITS, httpSettings, isLoopbackHost } from './limits.ts';
 import { checkOrigin, checkTarget, tokenMatches, unauthorized, type GuardOptions } from './guard.ts';
-import { decodeJsonBody, type JsonBounds } from './body-json.ts';
+import { decodeUtf8, emptyBody, parseScanned, scanJson, type BodyRoute, type BodyVerdict, type JsonBounds } from './body-json.ts';
 import { BodyWorkerPool } from './body-pool.ts';
 
 export interface HandlerRequest {
@@ -221,12 +221,19 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     res.end(payload);
   }
 
+  /**
+   * A body small in bytes and in values is decoded here (its scan says how
+   * many values JSON.parse would build, and the parse costs about that);
+   * any other goes to the body worker.
+   */
   async function decode(raw: Buffer, op: Operation): Promise<unknown> {
     const route = { validateBody: op.validateBody!, projectBody: op.projectBody, bodyRequired: op.bodyRequired };
     if (raw.length <= inlineLimit) {
-      const v = decodeJsonBody(raw, route, bounds);
-      if (!v.ok) throw new RequestError(v.status, v.code, v.message, v.reason);
-      return v.value;
+      const v = decodeInline(raw, route);
+      if (v !== 'worker') {
+        if (!v.ok) throw new RequestError(v.status, v.code, v.message, v.reason);
+        return v.value;
+      }
     }
     const v = await pool.decode(op.operationId, raw, bounds);
     if (!v.ok) throw new RequestError(v.status, v.code, v.message, v.reason);
@@ -239,6 +246,15 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
       await new Promise<void>((r) => setImmediate(r));
     }
     return items;
+  }
+
+  function decodeInline(raw: Buffer, route: BodyRoute): BodyVerdict | 'worker' {
+    const text = decodeUtf8(raw);
+    if (typeof text !== 'string') return text;
+    if (text.trim() === '') return emptyBody(route);
+    const scan = scanJson(text, bounds);
+    if (scan.refusal) return scan.refusal;
+    return scan.values > HTTP_LIMITS.inlineValues ? 'worker' : parseScanned(text, scan, route, bounds);
   }
 
   /** Websocket upgrades: the same guard as requests, the token on reads, and a well-formed handshake. */

@@ -144,6 +144,8 @@ function rows(): Row[] {
   }
   add('a chunked body past the limit', req('POST', '/', { chunks: Array.from({ length: 17 }, () => Buffer.alloc(MiB, 0x20)) }), 413, 'HAX_ERR_BODY_TOO_LARGE');
   add('3 M values in 6 MiB', req('POST', '/', { body: '[' + '0,'.repeat(3 * MiB - 1) + '0]' }), 413, 'HAX_ERR_BODY_TOO_COMPLEX');
+  add('more checks than the core takes in one call (250 × 1,000)', req('POST', '/', { body: JSON.stringify(Array.from({ length: 250 }, (_, i) => ({ Service: { ID: String(i + 1) }, Checks: Array.from({ length: 1000 }, () => ({ Status: 'critical', ServiceID: String(i + 1) })) }))) }), 413, 'HAX_ERR_BODY_TOO_COMPLEX');
+  add('more entries than a watch holds (20,001)', req('POST', '/', { body: JSON.stringify(Array.from({ length: 20_001 }, () => ({ Service: { ID: '1' }, Checks: [] }))) }), 400, 'HAX_ERR_BAD_SHAPE');
   add('a small body of many values (inline)', req('POST', '/watcher/bq', { body: '[' + '{},'.repeat(100_000) + '{}]' }), 400, 'HAX_ERR_BAD_SHAPE');
   add('a 64 KiB body on a GET', req('GET', '/api/v1/links', { body: 'x'.repeat(65 * 1024), omit: ['Content-Type'] }), 413, 'HAX_ERR_BODY_TOO_LARGE');
 

@@ -65,14 +65,18 @@ test('invalid UTF-8 in a JSON body is refused with a coded 400, on every POST ro
 
 test('duplicate keys in a JSON body are refused with a coded 400', async () => {
   const w = await up();
-  const cases: [string, string][] = [
-    ['/', '[{"Service":{"ID":"1"},"Checks":[],"Checks":[{"Status":"critical"}]}]'],
-    ['/', '[{"Service":{"ID":"1","ID":"2"},"Checks":[]}]'],
-    ['/', '[{"Service":{"ID":"1"},"Checks":[{"Status":"passing","Status":"critical"}]}]'],
-    ['/watcher/processes', '{"Key":"processes/0x7200000000000001:0x3","\\u004bey":"processes/x"}'],
-    ['/watcher/bq', '[{"Key":"bq/1","Value":null,"Value":"eA=="}]'],
+  const cases: [string, string, string][] = [
+    ['/', '[{"Service":{"ID":"1"},"Checks":[],"Checks":[{"Status":"critical"}]}]', 'Checks'],
+    ['/', '[{"Service":{"ID":"1","ID":"2"},"Checks":[]}]', 'ID'],
+    ['/', '[{"Service":{"ID":"1"},"Checks":[{"Status":"passing","Status":"critical"}]}]', 'Status'],
+    ['/watcher/processes', '{"Key":"processes/0x7200000000000001:0x3","\\u004bey":"processes/x"}', 'Key'],
+    ['/watcher/bq', '[{"Key":"bq/1","Value":null,"Value":"eA=="}]', 'Value'],
   ];
-  for (const [path, body] of cases) refused(await post(w.port, path, body), 400, 'HAX_ERR_DUPLICATE_KEY', body);
+  for (const [path, body, key] of cases) {
+    const r = await post(w.port, path, body);
+    refused(r, 400, 'HAX_ERR_DUPLICATE_KEY', body);
+    assert.match(String(r.json!.error_message), `"${key}"`, 'the message names the key');
+  }
   // the same key in different objects is fine
   assert.is((await post(w.port, '/', '[{"Service":{"ID":"1"},"Checks":[]},{"Service":{"ID":"2"},"Checks":[]}]')).status, 200);
 });
