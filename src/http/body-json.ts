@@ -67,6 +67,8 @@ export interface ScanResult {
   members: number;
   /** Values counted against bounds.maxValues (array elements, object members, containers). */
   values: number;
+  /** Members of the largest object (a large object is costly to build: dictionary mode). */
+  widest: number;
 }
 
 /** Index of the quote that closes the string opened at `open`, or -1. */
@@ -89,9 +91,11 @@ function stringEnd(text: string, open: number): number {
  */
 export function scanJson(text: string, bounds: JsonBounds): ScanResult {
   const max = bounds.maxDepth;
+  const open = new Int32Array(max + 1);        // members so far of the container open at each depth
   let depth = 0;
   let values = 0;
   let members = 0;
+  let widest = 0;
   const n = text.length;
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
@@ -101,16 +105,18 @@ export function scanJson(text: string, bounds: JsonBounds): ScanResult {
       i = j;
     } else if (c === 0x3a) {                  // :
       members++;
+      if (depth > 0 && ++open[depth] > widest) widest = open[depth];
     } else if (c === 0x7b || c === 0x5b) {    // { [
-      if (++depth > max) return { members, values, refusal: refuse(400, 'HAX_ERR_BODY_TOO_DEEP', `the JSON nests deeper than ${max} levels`) };
-      if (++values > bounds.maxValues) return { members, values, refusal: tooMany(bounds) };
+      if (++depth > max) return { members, values, widest, refusal: refuse(400, 'HAX_ERR_BODY_TOO_DEEP', `the JSON nests deeper than ${max} levels`) };
+      open[depth] = 0;
+      if (++values > bounds.maxValues) return { members, values, widest, refusal: tooMany(bounds) };
     } else if (c === 0x7d || c === 0x5d) {    // } ]
       if (depth > 0) depth--;
     } else if (c === 0x2c) {                  // ,
-      if (++values > bounds.maxValues) return { members, values, refusal: tooMany(bounds) };
+      if (++values > bounds.maxValues) return { members, values, widest, refusal: tooMany(bounds) };
     }
   }
-  return { members, values };
+  return { members, values, widest };
 }
 
 /** Members of a parsed value's objects, all levels. */

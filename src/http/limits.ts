@@ -24,12 +24,14 @@ export const HTTP_LIMITS = {
   bodyLimitMax: 64 * MiB,
   /**
    * Bodies up to this size and this many JSON values (the scan counts them
-   * first) are decoded on the event loop, about 20 ms at most; others in the
+   * first) are decoded on the event loop, ~25 ms at most; others in the
    * body worker thread. A 1,000-entry watch payload (1.2 MiB, 86,000 values)
    * stays on the loop, where it costs less than the trip to the worker.
    */
   inlineBodyLimit: 2 * MiB,
   inlineValues: 100_000,
+  /** ... and no object of more members than this (Consul's have a dozen; a wide one is slow to build). */
+  inlineWidestObject: 1000,
   /** Bodies read or parsed at once; one more is answered 503 with Retry-After. */
   maxBodies: 8,
   /** JSON nesting depth (Consul's payloads nest 5 deep). */

@@ -222,9 +222,9 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   }
 
   /**
-   * A body small in bytes and in values is decoded here (its scan says how
-   * many values JSON.parse would build, and the parse costs about that);
-   * any other goes to the body worker.
+   * A body small in bytes and in values, without a wide object, is decoded
+   * here (its scan says how many values JSON.parse would build, and the
+   * parse costs about that); any other goes to the body worker.
    */
   async function decode(raw: Buffer, op: Operation): Promise<unknown> {
     const route = { validateBody: op.validateBody!, projectBody: op.projectBody, bodyRequired: op.bodyRequired };
@@ -254,7 +254,8 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     if (text.trim() === '') return emptyBody(route);
     const scan = scanJson(text, bounds);
     if (scan.refusal) return scan.refusal;
-    return scan.values > HTTP_LIMITS.inlineValues ? 'worker' : parseScanned(text, scan, route, bounds);
+    const costly = scan.values > HTTP_LIMITS.inlineValues || scan.widest > HTTP_LIMITS.inlineWidestObject;
+    return costly ? 'worker' : parseScanned(text, scan, route, bounds);
   }
 
   /** Websocket upgrades: the same guard as requests, the token on reads, and a well-formed handshake. */

@@ -96,7 +96,8 @@ test('a 15 MiB body of tiny values is refused without one long JSON.parse on the
   }) as typeof JSON.parse;
   let r: RawReply;
   try { r = await json(w.port, '/', body); } finally { JSON.parse = original; }
-  assert.ok(largest <= MiB, `the event loop parsed ${largest} bytes of JSON in one call`);
+  // the event loop parses at most the inline bound (2 MiB of few values, docs/operations.md); this body is 15 MiB
+  assert.ok(largest <= 2 * MiB, `the event loop parsed ${largest} bytes of JSON in one call`);
   assert.is(r.status, 413, r.body.slice(0, 300));
   assert.is(r.json?.error_type, 'HAX_ERR_BODY_TOO_COMPLEX');
 });
