@@ -22,6 +22,8 @@ export interface JsonBounds {
 }
 
 export interface BodyRoute {
+  /** The schema's maxItems when the body is a top-level array: checked on the scan, before parsing. */
+  maxTopItems?: number;
   validateBody: ValidateFunction;
   /** The same schema, compiled to drop undeclared properties (mutates). */
   projectBody?: ValidateFunction;
@@ -69,6 +71,8 @@ export interface ScanResult {
   values: number;
   /** Members of the largest object (a large object is costly to build: dictionary mode). */
   widest: number;
+  /** Elements of the top-level array, from its commas (`[]` counts 1); 0 when the body is not an array. */
+  topItems: number;
 }
 
 /** Index of the quote that closes the string opened at `open`, or -1. */
@@ -96,6 +100,8 @@ export function scanJson(text: string, bounds: JsonBounds): ScanResult {
   let values = 0;
   let members = 0;
   let widest = 0;
+  let topCommas = 0;
+  let topIsArray = false;
   const n = text.length;
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
@@ -107,16 +113,18 @@ export function scanJson(text: string, bounds: JsonBounds): ScanResult {
       members++;
       if (depth > 0 && ++open[depth] > widest) widest = open[depth];
     } else if (c === 0x7b || c === 0x5b) {    // { [
-      if (++depth > max) return { members, values, widest, refusal: refuse(400, 'HAX_ERR_BODY_TOO_DEEP', `the JSON nests deeper than ${max} levels`) };
+      if (depth === 0 && c === 0x5b) topIsArray = true;
+      if (++depth > max) return { members, values, widest, topItems: 0, refusal: refuse(400, 'HAX_ERR_BODY_TOO_DEEP', `the JSON nests deeper than ${max} levels`) };
       open[depth] = 0;
-      if (++values > bounds.maxValues) return { members, values, widest, refusal: tooMany(bounds) };
+      if (++values > bounds.maxValues) return { members, values, widest, topItems: 0, refusal: tooMany(bounds) };
     } else if (c === 0x7d || c === 0x5d) {    // } ]
       if (depth > 0) depth--;
     } else if (c === 0x2c) {                  // ,
-      if (++values > bounds.maxValues) return { members, values, widest, refusal: tooMany(bounds) };
+      if (depth === 1) topCommas++;
+      if (++values > bounds.maxValues) return { members, values, widest, topItems: 0, refusal: tooMany(bounds) };
     }
   }
-  return { members, values, widest };
+  return { members, values, widest, topItems: topIsArray ? topCommas + 1 : 0 };
 }
 
 /** Members of a parsed value's objects, all levels. */
@@ -198,6 +206,10 @@ export function emptyBody(route: BodyRoute): BodyVerdict {
 
 /** Steps 3–4, for text that passed the scan. */
 export function parseScanned(text: string, scan: ScanResult, route: BodyRoute, bounds: JsonBounds): BodyVerdict {
+  if (route.maxTopItems !== undefined && scan.topItems > route.maxTopItems) {
+    // what the schema would say, without building the array first
+    return refuse(400, 'HAX_ERR_BAD_SHAPE', `body must NOT have more than ${route.maxTopItems} items`);
+  }
   let value: unknown;
   try { value = JSON.parse(text); } catch (error) {
     return refuse(400, 'HAX_ERR_BAD_JSON', (error as Error).message);

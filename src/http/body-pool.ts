@@ -1,5 +1,6 @@
 // The event loop's side of the body worker (body-worker.ts): one thread,
-// started on the first large body and kept, jobs answered in order. A job's
+// started on the first large body and stopped after IDLE_MS without one,
+// jobs answered in order. A job's
 // bytes are moved to the worker, not copied. The worker's heap is bounded; a
 // body that exhausts it is refused (413) and the worker restarts on the next
 // job (the HTTP layer sends one job at a time; any queued behind a crash are
@@ -26,8 +27,12 @@ import(workerData.entry).catch(async (error) => {
   await import(workerData.entry + '?tsx');   // a new URL: the failed import stays cached
 });`;
 
+/** An idle worker is stopped after this long, giving its heap back (the next large body starts a new one). */
+const IDLE_MS = 30_000;
+
 export class BodyWorkerPool {
   #worker?: Worker;
+  #idle?: NodeJS.Timeout;
   readonly #pending = new Map<number, Pending>();
   #seq = 0;
   #closed = false;
@@ -42,14 +47,29 @@ export class BodyWorkerPool {
     if (this.#closed) return Promise.resolve({ ok: false, status: 503, code: 'HAX_ERR_BUSY', message: 'hax is shutting down', reason: 'Service unavailable' });
     return new Promise((resolve) => {
       const id = ++this.#seq;
-      const p: Pending = { job: { operationId, bytes, bounds }, resolve: (v) => { if (this.#pending.size === 0) this.#worker?.unref(); resolve(v); } };
+      const p: Pending = { job: { operationId, bytes, bounds }, resolve: (v) => { if (this.#pending.size === 0) this.#rest(); resolve(v); } };
       this.#pending.set(id, p);
       this.#post(id, p);
     });
   }
 
+  /** No job left: the worker no longer keeps hax alive, and stops if none comes for IDLE_MS. */
+  #rest(): void {
+    const w = this.#worker;
+    if (!w) return;
+    w.unref();
+    clearTimeout(this.#idle);
+    this.#idle = setTimeout(() => {
+      if (this.#worker !== w || this.#pending.size > 0) return;
+      this.#worker = undefined;
+      void w.terminate();
+    }, IDLE_MS);
+    this.#idle.unref();
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
+    clearTimeout(this.#idle);
     const w = this.#worker;
     this.#worker = undefined;
     for (const p of this.#pending.values()) p.resolve({ ok: false, status: 503, code: 'HAX_ERR_BUSY', message: 'hax is shutting down', reason: 'Service unavailable' });
@@ -59,6 +79,7 @@ export class BodyWorkerPool {
 
   #post(id: number, p: Pending): void {
     const job: BodyJob = { id, ...p.job };
+    clearTimeout(this.#idle);
     const w = this.#ensure();
     w.ref();                                   // idle, the worker does not keep hax alive
     const b = job.bytes;

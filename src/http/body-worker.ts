@@ -16,7 +16,7 @@ export type BodyJobResult =
 
 const routes = new Map<string, BodyRoute>();
 for (const op of loadOpenApi().operations) {
-  if (op.validateBody) routes.set(op.operationId, { validateBody: op.validateBody, projectBody: op.projectBody, bodyRequired: op.bodyRequired });
+  if (op.validateBody) routes.set(op.operationId, { validateBody: op.validateBody, projectBody: op.projectBody, bodyRequired: op.bodyRequired, maxTopItems: op.maxTopItems });
 }
 
 parentPort!.on('message', (job: BodyJob) => {

@@ -46,7 +46,7 @@ export const HTTP_LIMITS = {
   /** Request line and headers together (Node's default, set explicitly). */
   maxHeaderSize: 16 * KiB,
   /** Heap of the body worker thread; a body that needs more is refused (413), the worker restarts. */
-  workerHeapMb: 512,
+  workerHeapMb: 256,
 } as const;
 
 /** What an operator can set with hax run's flags. */

@@ -18,6 +18,8 @@ export interface Operation {
   validateBody?: ValidateFunction;
   /** The same schema compiled to remove the properties it does not declare (mutates its argument). */
   projectBody?: ValidateFunction;
+  /** maxItems of the body when the schema makes it an array (or null): checked before the body is parsed. */
+  maxTopItems?: number;
   bodyRequired: boolean;
   /** Header parameters the operation declares, with their schemas compiled (checked when present). */
   headerParams: { name: string; required: boolean; pattern?: string; validate: ValidateFunction }[];
@@ -63,6 +65,7 @@ export function loadOpenApi(path = OPENAPI_PATH): { text: string; operations: Op
         bodyRequired: op.requestBody?.required === true,
         validateBody: schema === undefined ? undefined : ajv.compile(rewriteRefs(schema) as object),
         projectBody: schema === undefined ? undefined : projecting.compile(rewriteRefs(schema) as object),
+        maxTopItems: topMaxItems(schema),
         headerParams: (op.parameters ?? []).filter((q) => q.in === 'header').map((q) => ({
           name: q.name.toLowerCase(), required: q.required === true, pattern: q.schema?.pattern,
           validate: ajv.compile(q.schema ?? {}),
@@ -71,6 +74,18 @@ export function loadOpenApi(path = OPENAPI_PATH): { text: string; operations: Op
     }
   }
   return { text, operations };
+}
+
+/** The maxItems of a body schema that is an array, or a oneOf of null and an array. */
+function topMaxItems(schema: unknown): number | undefined {
+  const s = schema as { type?: unknown; maxItems?: unknown; oneOf?: unknown[] } | undefined;
+  if (!s || typeof s !== 'object') return undefined;
+  if (s.type === 'array' && typeof s.maxItems === 'number') return s.maxItems;
+  if (Array.isArray(s.oneOf) && s.oneOf.every((b) => (b as { type?: unknown }).type === 'null' || (b as { type?: unknown }).type === 'array')) {
+    const arrays = s.oneOf.map(topMaxItems).filter((n): n is number => n !== undefined);
+    return arrays.length === 1 ? arrays[0] : undefined;
+  }
+  return undefined;
 }
 
 /** '#/components/...' refs point into the document we registered as 'openapi'. */

@@ -13,7 +13,7 @@
 // worker thread (body-pool.ts), so that no body stalls the loop for long.
 // docs/operations.md, "Limits", lists every bound.
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { RequestError, HaxError } from '../errors.ts';
 import { loadOpenApi, type Operation } from './openapi.ts';
@@ -145,7 +145,11 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   });
 
   /** Answers `error` and, when the request has an unread body, closes the connection instead of reading it. */
-  const refuse = (req: IncomingMessage, res: ServerResponse, error: RequestError): void => sendError(res, error, hasBody(req));
+  const refuse = (req: IncomingMessage, res: ServerResponse, error: RequestError): void => {
+    const unread = hasBody(req);
+    if (unread) lingerOnClose(req.socket);
+    sendError(res, error, unread);
+  };
 
   async function handle(req: IncomingMessage, res: ServerResponse, expectsContinue: boolean): Promise<void> {
     const guarded = checkTarget(req) ?? checkOrigin(req, guard);
@@ -195,7 +199,10 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
         const raw = await readBody(req, announced, limit);
         body = await decode(raw, op);
       } catch (error) {
-        if (error instanceof RequestError) return sendError(res, error, error.status === 413);
+        if (error instanceof RequestError) {
+          if (error.status === 413) lingerOnClose(req.socket);
+          return sendError(res, error, error.status === 413);
+        }
         throw error;
       } finally {
         release?.();
@@ -204,7 +211,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     } else if (hasBody(req)) {
       if (expectsContinue) res.writeContinue();
       try { await readBody(req, 0, STRAY_BODY_LIMIT); } catch (error) {
-        if (error instanceof RequestError) return sendError(res, error, true);
+        if (error instanceof RequestError) { lingerOnClose(req.socket); return sendError(res, error, true); }
         throw error;
       }
     }
@@ -227,7 +234,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
    * parse costs about that); any other goes to the body worker.
    */
   async function decode(raw: Buffer, op: Operation): Promise<unknown> {
-    const route = { validateBody: op.validateBody!, projectBody: op.projectBody, bodyRequired: op.bodyRequired };
+    const route = { validateBody: op.validateBody!, projectBody: op.projectBody, bodyRequired: op.bodyRequired, maxTopItems: op.maxTopItems };
     if (raw.length <= inlineLimit) {
       const v = decodeInline(raw, route);
       if (v !== 'worker') {
@@ -305,6 +312,30 @@ class Turn {
     const n = this.#waiting.shift();
     if (n) n(); else this.#busy = false;
   }
+}
+
+/**
+ * A connection closed right after refusing a body it did not read: if the
+ * client is still sending, closing at once would reset the connection and
+ * could destroy the answer before the client read it. So hax closes its
+ * side (FIN) after the answer and keeps reading and dropping what comes,
+ * for at most LINGER_MS or LINGER_BYTES, then closes.
+ */
+const LINGER_MS = 2000;
+const LINGER_BYTES = 4 * 1024 * 1024;
+function lingerOnClose(socket: Socket): void {
+  const s = socket as Socket & { destroySoon?: () => void };
+  s.destroySoon = () => {
+    if (s.writable) s.end();
+    let dropped = 0;
+    const stop = () => { clearTimeout(timer); s.destroy(); };
+    const timer = setTimeout(stop, LINGER_MS);
+    timer.unref();
+    s.on('data', (d: Buffer) => { dropped += d.length; if (dropped > LINGER_BYTES) stop(); });
+    s.once('end', stop);
+    s.once('close', () => clearTimeout(timer));
+    s.resume();
+  };
 }
 
 function hasBody(req: IncomingMessage): boolean {

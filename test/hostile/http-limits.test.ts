@@ -3,8 +3,9 @@
 // 3.6 MiB compact; the default is 16 MiB), a body over it is refused with 413
 // as soon as that is known (Content-Length, or the running size of a chunked
 // body), at most a few bodies are read and parsed at once (503 with
-// Retry-After beyond), and a big body is decoded, checked and validated in a
-// worker thread, never by one long JSON.parse on the event loop.
+// Retry-After beyond), and a big body (over 2 MiB or 100,000 values) is
+// decoded, checked and validated in a worker thread, never by one long
+// JSON.parse on the event loop.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { connect, type Socket } from 'node:net';
