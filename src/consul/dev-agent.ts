@@ -58,7 +58,23 @@ export async function freePort(): Promise<number> {
   }
 }
 
+/**
+ * A port chosen free can be taken by another process before the agent binds
+ * it (tests run side by side): an agent that exits with "address already in
+ * use" is started again on fresh ports, up to three times.
+ */
 export async function startDevAgent(options: DevAgentOptions = {}): Promise<DevAgent> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startDevAgentOnce(options);
+    } catch (error) {
+      const collided = /address already in use/.test((error as Error).message);
+      if (!collided || attempt >= 3) throw error;
+    }
+  }
+}
+
+async function startDevAgentOnce(options: DevAgentOptions): Promise<DevAgent> {
   const bin = await consulBinary();
   const dataDir = mkdtempSync(join(tmpdir(), 'hax-consul-'));
   const configDir = join(dataDir, 'config.d');
@@ -93,7 +109,7 @@ export async function startDevAgent(options: DevAgentOptions = {}): Promise<DevA
 
   const deadline = Date.now() + 20_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`consul agent exited early (code ${child.exitCode}):\n${output().slice(-4000)}`);
+    if (child.exitCode !== null) { const log = output(); await stop(); throw new Error(`consul agent exited early (code ${child.exitCode}):\n${log.slice(-4000)}`); }
     try {
       const res = await fetch(`${url}/v1/status/leader`);
       const body = await res.text();
