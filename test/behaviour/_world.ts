@@ -150,3 +150,14 @@ export async function until<T>(what: string, probe: () => Promise<T | undefined>
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Publishes on the broadcast queue as every hax does (hax-reference.md §6.4): CAS on epoch and bq/<next> in one txn. */
+export async function publishBq(consul: ConsulClient, payload: unknown, type = 'PROCESS-STATE-UPDATE'): Promise<number> {
+  for (;;) {
+    const e = (await consul.kv.get('epoch'))!;
+    const next = Number(e.value) + 1;
+    const res = await consul.txn.apply([{ verb: 'cas', key: 'epoch', value: String(next), index: e.entry.ModifyIndex },
+      { verb: 'set', key: `bq/${next}`, value: JSON.stringify({ timestamp: '1', message_type: type, payload }) }]);
+    if (res.ok) return next;
+  }
+}

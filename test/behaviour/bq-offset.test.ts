@@ -11,7 +11,7 @@ import * as assert from 'uvu/assert';
 import { startHax, type RunningHax } from '../../src/daemon/hax-daemon.ts';
 import { createLogger } from '../../src/log.ts';
 import { freePort } from '../../src/consul/dev-agent.ts';
-import { startWorld, until, F, NODE, type World, type Peer } from './_world.ts';
+import { startWorld, until, publishBq, F, NODE, type World, type Peer } from './_world.ts';
 
 let w: World;
 let obs: Peer;
@@ -26,16 +26,7 @@ const epochNow = async () => Number((await w.consul.kv.get('epoch'))!.value);
 /** What Consul's keyprefix watch would send: every key under bq/. */
 const watchBody = async () => (await w.consul.kv.list('bq/')).entries.map((e) => ({ Key: e.key, Value: e.entry.Value, CreateIndex: e.entry.CreateIndex, ModifyIndex: e.entry.ModifyIndex }));
 
-/** Publishes as a hax does (hax-reference.md §6.4): CAS on epoch and bq/<next> in one txn. */
-async function publish(payload: Record<string, string>, type = 'PROCESS-STATE-UPDATE'): Promise<number> {
-  for (;;) {
-    const e = (await w.consul.kv.get('epoch'))!;
-    const next = Number(e.value) + 1;
-    const res = await w.consul.txn.apply([{ verb: 'cas', key: 'epoch', value: String(next), index: e.entry.ModifyIndex },
-      { verb: 'set', key: `bq/${next}`, value: JSON.stringify({ timestamp: '1', message_type: type, payload }) }]);
-    if (res.ok) return next;
-  }
-}
+const publish = (payload: unknown, type?: string) => publishBq(w.consul, payload, type);
 const remoteState = (state: string) => ({ fid: F.remoteIos, state: `M0_CONF_HA_PROCESS_${state}`, type: 'M0_CONF_HA_PROCESS_M0D' });
 
 test.before(async () => { w = await startWorld(); obs = await w.peer(2); });

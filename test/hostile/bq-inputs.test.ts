@@ -11,7 +11,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { request } from 'node:http';
-import { startWorld, until, F, NODE, type World } from '../behaviour/_world.ts';
+import { startWorld, until, publishBq, F, NODE, type World } from '../behaviour/_world.ts';
 
 let w: World;
 const b64 = (s: string) => Buffer.from(s).toString('base64');
@@ -35,16 +35,7 @@ function post(path: string, body: string, headers: [string, string][] = []): Pro
   });
 }
 
-/** Publishes as every hax does: CAS on epoch and bq/<next> in one txn. */
-async function publish(payload: unknown, type = 'PROCESS-STATE-UPDATE'): Promise<number> {
-  for (;;) {
-    const e = (await w.consul.kv.get('epoch'))!;
-    const next = Number(e.value) + 1;
-    const res = await w.consul.txn.apply([{ verb: 'cas', key: 'epoch', value: String(next), index: e.entry.ModifyIndex },
-      { verb: 'set', key: `bq/${next}`, value: JSON.stringify({ timestamp: '1', message_type: type, payload }) }]);
-    if (res.ok) return next;
-  }
-}
+const publish = (payload: unknown, type?: string) => publishBq(w.consul, payload, type);
 const watchBody = async () => (await w.consul.kv.list('bq/')).entries.map((e) => ({ Key: e.key, Value: e.entry.Value, CreateIndex: e.entry.CreateIndex, ModifyIndex: e.entry.ModifyIndex }));
 
 /** What no hostile row may change. */
