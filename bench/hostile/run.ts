@@ -3,14 +3,13 @@
 // phase) while
 //   (b) 20 HA-link peers never confirm anything during 2,000 re-broadcasts,
 //   (c) 2,000 connect + entrypoint + close storms,
-//   (a) the largest body hax accepts is posted 4 times in parallel to POST /
-//       (last: V8 keeps the heap it grew, which would hide the others' cost),
+//   (a) the largest body hax accepts is posted 4 times in parallel to POST /,
 // next to the same figures at rest, in one run. hax runs as `hax run` in its
-// own process against a real Consul agent. Targets: RSS <= 300 MiB and p99
+// own process against a real Consul agent, a fresh one for each phase. Targets: RSS <= 300 MiB and p99
 // <= 50 ms in each phase.
 //   node --import tsx bench/hostile/run.ts
-import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDevAgent, freePort } from '../../src/consul/dev-agent.ts';
@@ -32,15 +31,31 @@ const MiB = 2 ** 20;
 const agent = await startDevAgent({ nodeName: NODE });
 const consul = new ConsulClient(agent.url);
 await seedCluster(consul, demoCluster(NODE), NODE);
-const [haPort, httpPort] = [await freePort(), await freePort()];
 const dir = mkdtempSync(join(tmpdir(), 'hax-hostile-'));
-const hax = spawn(process.execPath, [BIN, 'run', '--consul', agent.url, '--listen', `tcp:127.0.0.1:${haPort}`, '--http', `127.0.0.1:${httpPort}`, '--log-level', 'error'],
-  { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
-const base = `http://127.0.0.1:${httpPort}`;
-for (let i = 0; ; i++) {
-  try { if ((await fetch(`${base}/`)).ok) break; } catch { /* not yet */ }
-  if (i > 600) throw new Error('hax did not start');
-  await new Promise((r) => setTimeout(r, 100));
+// Each phase gets a fresh hax: V8 keeps the heap a phase grew, which would
+// be charged to the phases after it.
+let haPort = 0, httpPort = 0, base = '', address = '';
+let hax: ChildProcess | undefined;
+async function freshHax(): Promise<void> {
+  await stopHax();
+  [haPort, httpPort] = [await freePort(), await freePort()];
+  base = `http://127.0.0.1:${httpPort}`;
+  address = `tcp:127.0.0.1:${haPort}`;
+  hax = spawn(process.execPath, [BIN, 'run', '--consul', agent.url, '--listen', address, '--http', `127.0.0.1:${httpPort}`, '--log-level', 'error'],
+    { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
+  for (let i = 0; ; i++) {
+    try { if ((await fetch(`${base}/`)).ok) break; } catch { /* not yet */ }
+    if (i > 600) throw new Error('hax did not start');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+async function stopHax(): Promise<void> {
+  const h = hax;
+  hax = undefined;
+  if (!h || h.exitCode !== null) return;
+  const exited = new Promise((r) => h.once('exit', r));
+  h.kill('SIGTERM');
+  await exited;
 }
 
 /** hax's RSS (MiB) and its event-loop delay since the previous scrape (ms). */
@@ -55,7 +70,6 @@ async function scrape(): Promise<{ rssMiB: number; p99ms: number; maxms: number 
 }
 
 const codec = await Codec.load();
-const address = `tcp:127.0.0.1:${haPort}`;
 const fid = (k: number): Fid => ({ container: PROCESS_CONTAINER, key: BigInt(k) });
 
 /** A raw peer: a first entrypoint for process k, then it never reads or answers again. */
@@ -74,6 +88,7 @@ function silentPeer(k: number): Promise<net.Socket> {
 const rows: { phase: string; rssMiB: number; p99ms: number; maxms: number; note: string }[] = [];
 /** Runs `load`, scraping every 250 ms (each scrape covers the delay since the one before): the worst of each figure. */
 async function phase(name: string, note: string, load: () => Promise<void>): Promise<void> {
+  await freshHax();
   await scrape();   // starts the delay window
   const t0 = performance.now();
   const worst = { rss: 0, p99: 0, max: 0 };
@@ -122,12 +137,31 @@ let after = right;
 while (after > 0 && performance.now() - tReap < 90_000) { await new Promise((r) => setTimeout(r, 500)); after = await linkCount(); }
 rows.at(-1)!.note += `; ${right} link(s) listed right after, ${after} after ${((performance.now() - tReap) / 1000).toFixed(0)} s (orphan grace 60 s)`;
 
-// (a) the largest body hax accepts, 4 at once: a JSON array of health entries just under the limit
-const entry = JSON.stringify({ Node: { Node: NODE, Address: '127.0.0.1' }, Service: { ID: '3', Service: 'ios', Address: 'inet:tcp:127.0.0.1', Port: 21001 }, Checks: [{ Node: NODE, CheckID: 'serfHealth', Status: 'passing', ServiceID: '' }] });
-const n = Math.floor((DEFAULT_BODY_LIMIT - 2) / (entry.length + 1));
-const big = Buffer.from(`[${Array(n).fill(entry).join(',')}]`);
+// (a) the largest body hax accepts, 4 at once: a real Consul health payload
+// (the entry shape a real agent sent, fixtures/consul-watch/014), one entry per
+// service of a large cluster, as many as fit just under the body limit
+// (POST / also caps the entries at the schema's maxItems).
+const fixture = JSON.parse(readFileSync('/work/shared/fixtures/consul-watch/014-watch_service_web.json', 'utf8')) as { bodyParsed: Record<string, any>[] };
+const template = fixture.bodyParsed[0];
+const healthEntry = (i: number): string => {
+  const node = `node-${String(i % 1000).padStart(4, '0')}`;
+  const e = structuredClone(template);
+  e.Node.Node = node;
+  e.Service = { ...e.Service, ID: String(i), Service: 'ios', Tags: [], Meta: {}, Port: 21000 + (i % 1000) };
+  e.Checks = e.Checks.map((c: Record<string, unknown>) => ({ ...c, Node: node, ServiceID: c.ServiceID ? String(i) : '', ServiceName: c.ServiceName ? 'ios' : '' }));
+  return JSON.stringify(e);
+};
+const MAX_ITEMS = 20_000;
+const entries: string[] = [];
+let bytes = 2;
+for (let i = 0; entries.length < MAX_ITEMS; i++) {
+  const e = healthEntry(i);
+  if (bytes + e.length + 1 > DEFAULT_BODY_LIMIT) break;
+  entries.push(e); bytes += e.length + 1;
+}
+const big = Buffer.from(`[${entries.join(',')}]`);
 let statuses: number[] = [];
-await phase('(a) 4 × largest body', `4 × ${(big.length / MiB).toFixed(1)} MiB to POST /`, async () => {
+await phase('(a) 4 × largest body', `4 × ${(big.length / MiB).toFixed(1)} MiB (${entries.length} health entries) to POST /`, async () => {
   statuses = (await Promise.all([0, 1, 2, 3].map(() => postFresh(httpPort, '/', big, { 'content-type': 'application/json' })))).map((r) => r.status);
 });
 rows.at(-1)!.note += `; answers ${statuses.join(',')}`;
@@ -138,6 +172,5 @@ printTable('hax under hostile load (RSS peak in the phase; event-loop delay over
 const targets = rows.map((r) => ({ phase: r.phase, rssOk: r.rssMiB <= 300, p99Ok: r.p99ms <= 50 }));
 console.log(`\ntargets (RSS <= 300 MiB, p99 <= 50 ms): ${targets.map((t) => `${t.phase}: ${t.rssOk && t.p99Ok ? 'met' : 'MISSED'}`).join('; ')}`);
 console.log(`results: ${writeResult('hostile', { rows, targets, bodyBytes: big.length })}`);
-hax.kill('SIGTERM');
-await new Promise((r) => hax.once('exit', r));
+await stopHax();
 await agent.stop();

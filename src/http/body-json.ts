@@ -13,6 +13,9 @@
 //      scanned again, slowly, to name the key
 //   4. the route's schema from openapi.yaml (400), then the projection: the
 //      value keeps only the properties the schema declares.
+//
+// In the body worker, steps 3–4 of a large array run one element at a time
+// (body-elements.ts), falling back to the whole body for any refusal.
 import { isAscii } from 'node:buffer';
 import type { ValidateFunction } from 'ajv';
 
@@ -27,6 +30,9 @@ export interface BodyRoute {
   validateBody: ValidateFunction;
   /** The same schema, compiled to drop undeclared properties (mutates). */
   projectBody?: ValidateFunction;
+  /** When the body is an array: its items' schema, to check and project one element at a time (body-elements.ts). */
+  validateItem?: ValidateFunction;
+  projectItem?: ValidateFunction;
   bodyRequired: boolean;
 }
 
@@ -76,7 +82,7 @@ export interface ScanResult {
 }
 
 /** Index of the quote that closes the string opened at `open`, or -1. */
-function stringEnd(text: string, open: number): number {
+export function stringEnd(text: string, open: number): number {
   let j = open + 1;
   for (;;) {
     j = text.indexOf('"', j);
@@ -128,7 +134,7 @@ export function scanJson(text: string, bounds: JsonBounds): ScanResult {
 }
 
 /** Members of a parsed value's objects, all levels. */
-function countMembers(value: unknown): number {
+export function countMembers(value: unknown): number {
   let total = 0;
   const stack: unknown[] = [value];
   while (stack.length > 0) {
@@ -189,16 +195,6 @@ export function findDuplicateKey(text: string, maxDepth: number): string | undef
 
 const tooMany = (bounds: JsonBounds) =>
   refuse(413, 'HAX_ERR_BODY_TOO_COMPLEX', `the JSON holds more than ${bounds.maxValues} values (array elements and object members); Consul's payloads hold about one per 15 bytes`, 'Payload too large');
-
-/** Steps 1–4 above for one body. */
-export function decodeJsonBody(raw: Uint8Array, route: BodyRoute, bounds: JsonBounds): BodyVerdict {
-  const text = decodeUtf8(raw);
-  if (typeof text !== 'string') return text;
-  if (text.trim() === '') return emptyBody(route);
-  const scan = scanJson(text, bounds);
-  if (scan.refusal) return scan.refusal;
-  return parseScanned(text, scan, route, bounds);
-}
 
 export function emptyBody(route: BodyRoute): BodyVerdict {
   return route.bodyRequired ? refuse(400, 'HAX_ERR_BAD_JSON', 'the request body is empty') : { ok: true, value: undefined };

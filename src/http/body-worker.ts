@@ -4,10 +4,13 @@
 // payload is a quarter of its bytes, and JSON.parse of that text on the
 // event loop costs less than structured-cloning the object would. An array
 // comes back in parts of about PART_BYTES, so that the event loop parses it
-// a few milliseconds at a time.
+// a few milliseconds at a time. An array is decoded one element at a time
+// (body-elements.ts), so the worker's heap never holds the whole payload's
+// objects.
 import { parentPort } from 'node:worker_threads';
 import { loadOpenApi } from './openapi.ts';
-import { decodeJsonBody, type BodyRoute, type JsonBounds } from './body-json.ts';
+import { decodeUtf8, emptyBody, parseScanned, scanJson, type BodyRoute, type BodyVerdict, type JsonBounds } from './body-json.ts';
+import { decodeArrayInParts } from './body-elements.ts';
 
 export interface BodyJob { id: number; operationId: string; bytes: Uint8Array; bounds: JsonBounds }
 export type BodyJobResult =
@@ -16,7 +19,12 @@ export type BodyJobResult =
 
 const routes = new Map<string, BodyRoute>();
 for (const op of loadOpenApi().operations) {
-  if (op.validateBody) routes.set(op.operationId, { validateBody: op.validateBody, projectBody: op.projectBody, bodyRequired: op.bodyRequired, maxTopItems: op.maxTopItems });
+  if (op.validateBody) {
+    routes.set(op.operationId, {
+      validateBody: op.validateBody, projectBody: op.projectBody, bodyRequired: op.bodyRequired, maxTopItems: op.maxTopItems,
+      validateItem: op.validateItem, projectItem: op.projectItem,
+    });
+  }
 }
 
 parentPort!.on('message', (job: BodyJob) => {
@@ -25,14 +33,31 @@ parentPort!.on('message', (job: BodyJob) => {
   if (!route) {
     out = { id: job.id, ok: false, status: 500, code: 'HAX_ERR_INTERNAL', message: `the body worker has no schema for ${job.operationId}`, reason: 'Unexpected error has happened' };
   } else {
-    const v = decodeJsonBody(job.bytes, route, job.bounds);
-    if (!v.ok) out = { id: job.id, ...v };
-    else if (Array.isArray(v.value)) out = { id: job.id, ok: true, parts: arrayParts(v.value) };
-    else out = { id: job.id, ok: true, text: v.value === undefined ? undefined : JSON.stringify(v.value) };
+    out = decode(job, route);
   }
   parentPort!.postMessage(out);
 });
 parentPort!.postMessage({ ready: true });
+
+function decode(job: BodyJob, route: BodyRoute): BodyJobResult {
+  const refused = (v: Extract<BodyVerdict, { ok: false }>): BodyJobResult => ({ id: job.id, ...v });
+  const text = decodeUtf8(job.bytes);
+  if (typeof text !== 'string') return refused(text as Extract<BodyVerdict, { ok: false }>);
+  if (text.trim() === '') {
+    const v = emptyBody(route);
+    return v.ok ? { id: job.id, ok: true } : refused(v);
+  }
+  const scan = scanJson(text, job.bounds);
+  if (scan.refusal) return refused(scan.refusal as Extract<BodyVerdict, { ok: false }>);
+  if (scan.topItems > 0) {
+    const parts = decodeArrayInParts(text, scan, route, PART_BYTES);
+    if (parts) return { id: job.id, ok: true, parts };
+  }
+  const v = parseScanned(text, scan, route, job.bounds);
+  if (!v.ok) return refused(v);
+  if (Array.isArray(v.value)) return { id: job.id, ok: true, parts: arrayParts(v.value) };
+  return { id: job.id, ok: true, text: v.value === undefined ? undefined : JSON.stringify(v.value) };
+}
 
 /** Text of a JSON array's projected value per part (each an array), each about PART_BYTES. */
 const PART_BYTES = 128 * 1024;

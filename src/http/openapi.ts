@@ -18,6 +18,9 @@ export interface Operation {
   validateBody?: ValidateFunction;
   /** The same schema compiled to remove the properties it does not declare (mutates its argument). */
   projectBody?: ValidateFunction;
+  /** When the body is an array (or null or an array): its items' schema, checking and projecting. */
+  validateItem?: ValidateFunction;
+  projectItem?: ValidateFunction;
   /** maxItems of the body when the schema makes it an array (or null): checked before the body is parsed. */
   maxTopItems?: number;
   bodyRequired: boolean;
@@ -66,6 +69,7 @@ export function loadOpenApi(path = OPENAPI_PATH): { text: string; operations: Op
         validateBody: schema === undefined ? undefined : ajv.compile(rewriteRefs(schema) as object),
         projectBody: schema === undefined ? undefined : projecting.compile(rewriteRefs(schema) as object),
         maxTopItems: topMaxItems(schema),
+        ...itemValidators(schema, ajv, projecting),
         headerParams: (op.parameters ?? []).filter((q) => q.in === 'header').map((q) => ({
           name: q.name.toLowerCase(), required: q.required === true, pattern: q.schema?.pattern,
           validate: ajv.compile(q.schema ?? {}),
@@ -86,6 +90,17 @@ function topMaxItems(schema: unknown): number | undefined {
     return arrays.length === 1 ? arrays[0] : undefined;
   }
   return undefined;
+}
+
+/** The items' schema of an array body (or of the array branch of oneOf null/array), compiled twice like the body's. */
+function itemValidators(schema: unknown, ajv: import('ajv').default, projecting: import('ajv').default): Pick<Operation, 'validateItem' | 'projectItem'> {
+  const s = schema as { type?: unknown; items?: unknown; oneOf?: unknown[] } | undefined;
+  if (!s || typeof s !== 'object') return {};
+  const arrays = s.type === 'array' ? [s] : Array.isArray(s.oneOf) && s.oneOf.every((b) => ['null', 'array'].includes((b as { type?: string }).type ?? ''))
+    ? s.oneOf.filter((b) => (b as { type?: unknown }).type === 'array') as { items?: unknown }[] : [];
+  const items = arrays.length === 1 ? arrays[0].items : undefined;
+  if (!items || typeof items !== 'object') return {};
+  return { validateItem: ajv.compile(rewriteRefs(items) as object), projectItem: projecting.compile(rewriteRefs(items) as object) };
 }
 
 /** '#/components/...' refs point into the document we registered as 'openapi'. */
