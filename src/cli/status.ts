@@ -8,13 +8,16 @@ import { request } from 'node:http';
 import type { ClusterStatus } from '../daemon/api.ts';
 import { HaxError } from '../errors.ts';
 import { oneLine, parseFlags, parseHostPort, quote } from './args.ts';
+import { readToken } from './token.ts';
 
-export const STATUS_HELP = `Usage: hax status [--http HOST:PORT] [--json]
+export const STATUS_HELP = `Usage: hax status [--http HOST:PORT] [--token-file FILE] [--json]
 
 Prints the nodes, processes, services and drives of the cluster with the HA
 state the local hax holds for each (GET /v1/cluster/status).
 
   --http HOST:PORT   hax's HTTP address (env HAX_HTTP; default 127.0.0.1:8008)
+  --token-file FILE  send the token hax requires (when it runs with
+                     --token-on-reads); env HAX_HTTP_TOKEN (the token itself)
   --json             print the JSON document instead of a table
   -h, --help         this text
 
@@ -29,9 +32,11 @@ export const STATUS_TIMEOUT_MS = 10_000;
 export const STATUS_MAX_BYTES = 64 << 20;
 
 /** GET url → status and body; rejects with a short reason. */
-function get(host: string, port: number, path: string): Promise<{ status: number; body: string }> {
+function get(host: string, port: number, path: string, token?: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host, port, path, method: 'GET', headers: { accept: 'application/json' }, agent: false });
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (token) headers.authorization = `Bearer ${token}`;
+    const req = request({ host, port, path, method: 'GET', headers, agent: false });
     const timer = setTimeout(() => req.destroy(new Error(`no answer within ${STATUS_TIMEOUT_MS / 1000} s`)), STATUS_TIMEOUT_MS);
     req.on('error', (error: NodeJS.ErrnoException) => { clearTimeout(timer); reject(error); });
     req.on('response', (res) => {
@@ -58,17 +63,19 @@ function isClusterStatus(v: unknown): v is ClusterStatus {
 }
 
 export async function statusCommand(argv: string[]): Promise<number> {
-  const { values } = parseFlags('status', argv, { http: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
+  const { values } = parseFlags('status', argv, { http: { type: 'string' }, 'token-file': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
   if (values.help) { process.stdout.write(STATUS_HELP); return 0; }
+  const token = readToken(values['token-file']);
   const { host, port } = parseHostPort('--http', values.http ?? process.env.HAX_HTTP ?? '127.0.0.1:8008');
   const path = '/v1/cluster/status';
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}${path}`;
   let res: { status: number; body: string };
   try {
-    res = await get(host, port, path);
+    res = await get(host, port, path, token);
   } catch (error) {
     throw new HaxError('HAX_ERR_HAX_UNREACHABLE', `cannot reach hax at ${url}: ${(error as Error).message}; is 'hax run' up (--http)?`);
   }
+  if (res.status === 401) throw new HaxError('HAX_ERR_HAX_UNREACHABLE', `hax at ${url} requires its token (it runs with --token-on-reads): pass --token-file or set HAX_HTTP_TOKEN; it answered ${quote(res.body, 300)}`);
   if (res.status < 200 || res.status > 299) throw new HaxError('HAX_ERR_HAX_UNREACHABLE', `hax answered ${res.status} to ${url}: ${quote(res.body, 300)}`);
   let status: unknown;
   try { status = JSON.parse(res.body); } catch { status = undefined; }

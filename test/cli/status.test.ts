@@ -2,7 +2,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runHax } from '../helpers/cli.ts';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startDevAgent, freePort } from '../../src/consul/dev-agent.ts';
 import { ConsulClient } from '../../src/consul/client.ts';
 import { seedCluster } from '../../src/bootstrap/seed.ts';
@@ -47,6 +50,40 @@ test('prints the cluster of a running hax, as a table and as JSON', async () => 
     assert.is(JSON.parse(json.stdout).node, node);
   } finally {
     await daemon?.stop();
+    await agent.stop();
+  }
+});
+
+test('sends the token from --token-file or HAX_HTTP_TOKEN to a hax that requires it on reads', async () => {
+  const node = 'status-token-node';
+  const agent = await startDevAgent({ nodeName: node });
+  const dir = mkdtempSync(join(tmpdir(), 'hax-status-'));
+  const tokenFile = join(dir, 'token');
+  writeFileSync(tokenFile, 'status-secret-42\n', { mode: 0o600 });
+  const port = await freePort();
+  let daemon: ChildProcess | undefined;
+  try {
+    await seedCluster(new ConsulClient(agent.url), demoCluster(node), node);
+    daemon = spawn(process.execPath, [BIN, 'run', '--consul', agent.url, '--listen', `tcp:127.0.0.1:${await freePort()}`, '--http', `127.0.0.1:${port}`,
+      '--token-file', tokenFile, '--token-on-reads', '--log-level', 'error'], { cwd: dir, stdio: 'ignore' });
+    const http = `127.0.0.1:${port}`;
+    let up = false;
+    for (let i = 0; i < 300 && !up; i++) {
+      try { up = (await fetch(`http://${http}/`)).ok; } catch { await new Promise((r) => setTimeout(r, 100)); }
+    }
+    assert.ok(up, 'hax run did not answer GET / within 30 s');
+    const without = await hax('status', '--http', http);
+    assert.is(without.status, 1);
+    assert.match(without.stderr, /requires its token .*--token-file.*\[HAX_ERR_HAX_UNREACHABLE\]/);
+    const withFile = await hax('status', '--http', http, '--token-file', tokenFile, '--json');
+    assert.is(withFile.status, 0, withFile.stderr);
+    assert.is(JSON.parse(withFile.stdout).node, node);
+    const withEnv = await new Promise<number | null>((resolve) => {
+      spawn(process.execPath, [BIN, 'status', '--http', http], { env: { ...process.env, HAX_HTTP_TOKEN: 'status-secret-42' }, stdio: 'ignore' }).on('close', resolve);
+    });
+    assert.is(withEnv, 0);
+  } finally {
+    if (daemon && daemon.exitCode === null) { const gone = new Promise((r) => daemon!.once('exit', r)); daemon.kill('SIGTERM'); await gone; }
     await agent.stop();
   }
 });
