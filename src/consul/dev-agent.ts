@@ -1,11 +1,11 @@
 // Starts and stops a real Consul agent in -dev mode on loopback, for the demo
 // and the tests. Every port the agent opens (HTTP, DNS, gRPC, serf LAN/WAN,
 // server RPC) is chosen free, so two agents never collide, and the agent is
-// stopped by its pid. Its output goes to a file, never a pipe: a pipe that
-// nobody drains (a test blocked in a synchronous call) fills at 64 KiB, the
-// agent's logger blocks on it, and every HTTP request hangs behind it.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// stopped by its pid (agent-process.ts). Several agents that form one real
+// cluster: cluster.ts.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnAgent } from './agent-process.ts';
 import { createServer } from 'node:net';
 import { createSocket } from 'node:dgram';
 import { tmpdir } from 'node:os';
@@ -87,29 +87,20 @@ async function startDevAgentOnce(options: DevAgentOptions): Promise<DevAgent> {
     '-http-port', String(ports.http), '-dns-port', '-1', '-grpc-port', '-1',
     '-serf-lan-port', String(ports.serfLan), '-serf-wan-port', String(ports.serfWan), '-server-port', String(ports.server),
     '-data-dir', join(dataDir, 'data'), '-config-dir', configDir];
-  const logPath = join(dataDir, 'agent.log');
-  const logFd = openSync(logPath, 'a');
-  const child: ChildProcess = spawn(bin, args, { stdio: ['ignore', logFd, logFd] });
-  closeSync(logFd);
+  const agent = spawnAgent(bin, args, join(dataDir, 'agent.log'));
   let finalLog: string | undefined;
-  const output = (): string => finalLog ?? (() => { try { return readFileSync(logPath, 'utf8').slice(-200_000); } catch { return ''; } })();
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const output = (): string => finalLog ?? agent.log();
   const url = `http://127.0.0.1:${ports.http}`;
 
   const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) {
-      process.kill(child.pid!, 'SIGTERM');
-      const killer = setTimeout(() => { try { process.kill(child.pid!, 'SIGKILL'); } catch { /* gone */ } }, 5000);
-      await exited;
-      clearTimeout(killer);
-    }
+    await agent.stop();
     finalLog ??= output();
     rmSync(dataDir, { recursive: true, force: true });
   };
 
   const deadline = Date.now() + 20_000;
   for (;;) {
-    if (child.exitCode !== null) { const log = output(); await stop(); throw new Error(`consul agent exited early (code ${child.exitCode}):\n${log.slice(-4000)}`); }
+    if (agent.exited()) { const log = output(); await stop(); throw new Error(`consul agent exited early (code ${agent.exitCode()}):\n${log.slice(-4000)}`); }
     try {
       const res = await fetch(`${url}/v1/status/leader`);
       const body = await res.text();
@@ -119,7 +110,7 @@ async function startDevAgentOnce(options: DevAgentOptions): Promise<DevAgent> {
     await new Promise((r) => setTimeout(r, 100));
   }
   return {
-    url, pid: child.pid!, nodeName, configDir, stop, log: output,
+    url, pid: agent.pid, nodeName, configDir, stop, log: output,
     reload: async () => { await promisify(execFile)(bin, ['reload', `-http-addr=${url}`]); },
   };
 }
