@@ -2,11 +2,14 @@
 // bootstrap-node) left it for the original hax (hax-reference.md §6.1):
 // the name-keyed and fid-keyed m0conf/nodes trees, the sites tree
 // (enclosure, controller, drives per node), pools, profiles, epochs,
-// consul/node/<host>; catalog services hax / confd / ios with one TTL check
-// each (processes of the agent's own node through the agent API, other nodes
-// as catalog-only nodes), and the `leader` key held by a session of the
+// consul/node/<host>; the services hax / confd / ios with one TTL check each,
+// for every node in KV hax/services/<node>/ and registered on the agent for
+// its own node (each other node's hax registers its own at start-up:
+// service-registrations.ts); and the `leader` key held by a session of the
 // agent's node (the principal RM node). KV goes in /v1/txn batches. Every
-// fid comes from bootstrap/layout.ts, as the Motr conf's do.
+// fid comes from bootstrap/layout.ts, as the Motr conf's do. seedCluster
+// (the demo, tests and benches, many nodes simulated on one agent) also
+// registers the nodes that have no agent as catalog-only nodes.
 //
 // `hax bootstrap` goes through bootstrapCluster: it reads what Consul holds
 // first and writes only into a Consul without a cluster, or completes the
@@ -31,6 +34,7 @@ import { TXN_MAX_OPS, type TxnKvOp } from '../consul/txn.ts';
 import { ConsulError, HaxError } from '../errors.ts';
 import { DEFAULT_CLIENT_TYPES, show, type Cluster, type ClusterProcess } from './cluster.ts';
 import { clusterLayout, confFidText, type ClusterLayout } from './layout.ts';
+import { registrationKv, serviceName, serviceRegistration, SERVICES_PREFIX } from './service-registrations.ts';
 
 export interface SeedResult { leaderSession: string; checks: string[]; kvPairs: number }
 
@@ -79,26 +83,27 @@ export function clusterKv(cluster: Cluster, consulNodeOf: (host: string) => stri
   return kv;
 }
 
-function serviceName(p: ClusterProcess): string { return p.kind === 'client' ? 's3service' : p.kind; }
-
-const serviceMeta = (p: ClusterProcess): Record<string, string> => ({ transport_type: 'libfab', ...(p.kind === 'hax' ? { http_port: '8008', http_protocol: 'http' } : {}) });
-
+/** Registers a process on its node: through the agent when the node is the agent's; else (seedCluster only: a node simulated on this agent) catalog-only. */
 async function registerProcess(consul: ConsulClient, node: string, p: ClusterProcess, local: boolean): Promise<string> {
-  const checkId = `service:${p.fidk}`;
+  const reg = serviceRegistration(p);
   if (local) {
-    await consul.agent.registerService({
-      ID: String(p.fidk), Name: serviceName(p), Address: p.address, Port: p.port, Meta: serviceMeta(p),
-      Check: { CheckID: checkId, Name: `Service '${p.kind}' check`, TTL: '87600h', Status: 'passing' },
-    });
+    await consul.agent.registerService(reg);
   } else {
     await consul.catalog.register({
       Node: node, Address: '127.0.0.1',
-      Service: { ID: String(p.fidk), Service: serviceName(p), Address: p.address, Port: p.port, Meta: serviceMeta(p) },
-      Checks: [{ CheckID: 'SerfHealth', Name: 'Serf Health Status', Status: 'passing' },
-        { CheckID: checkId, Name: `Service '${p.kind}' check`, ServiceID: String(p.fidk), Status: 'passing' }],
+      Service: { ID: reg.ID, Service: reg.Name, Address: reg.Address, Port: reg.Port, Meta: reg.Meta },
+      // the simulated node's liveness; never registered for a node with an agent (whose real serfHealth it would replace)
+      Checks: [{ CheckID: 'serfHealth', Name: 'Serf Health Status', Status: 'passing' },
+        { CheckID: reg.Check!.CheckID!, Name: reg.Check!.Name!, ServiceID: reg.ID, Status: 'passing' }],
     });
   }
-  return checkId;
+  return reg.Check!.CheckID!;
+}
+
+/** Names of the cluster's Consul members (nodes with an agent of their own). */
+async function memberNames(consul: ConsulClient): Promise<Set<string>> {
+  const res = await new ConsulTransport(consul.url).request<{ Name: string }[]>('/v1/agent/members');
+  return new Set((res.body ?? []).map((m) => m.Name));
 }
 
 /** Takes the leader key for `holder` with a new session of the agent's node; refuses when another session holds it. */
@@ -130,19 +135,26 @@ async function writeKv(consul: ConsulClient, pairs: [string, string][], createOn
 export async function seedCluster(consul: ConsulClient, cluster: Cluster, leaderNode?: string, layout?: ClusterLayout): Promise<SeedResult> {
   const agentNode = await consul.agent.nodeName();
   const local = (h: string) => hostOf(h) === hostOf(agentNode);
-  const kv = clusterKv(cluster, (h) => (local(h) ? agentNode : h), layout);
+  const kv = [...clusterKv(cluster, (h) => (local(h) ? agentNode : h), layout), ...registrationKv(cluster)];
   await writeKv(consul, kv, false);
   const checks: string[] = [];
-  for (const node of cluster.nodes) for (const p of node.processes) checks.push(await registerProcess(consul, node.name, p, local(node.name)));
+  // A node that has an agent of its own registers its services there (its hax does at start-up).
+  const members = await memberNames(consul);
+  for (const node of cluster.nodes) {
+    if (!local(node.name) && members.has(node.name)) continue;
+    for (const p of node.processes) checks.push(await registerProcess(consul, node.name, p, local(node.name)));
+  }
   const holder = leaderNode && local(leaderNode) ? leaderNode : hostOf(agentNode);
   const leaderSession = await takeLeader(consul, holder, agentNode);
   return { leaderSession, checks, kvPairs: kv.length };
 }
 
-/** KV keys (and prefixes) that bootstrap writes; `epoch` and `eq-epoch` are hax's to advance afterwards. */
-const OWNED_PREFIXES = ['m0conf/', 'consul/node/', 'ports/'];
+/** KV keys (and prefixes) that bootstrap writes; some are hax's to rewrite afterwards (isRuntimeKey). */
+const OWNED_PREFIXES = ['m0conf/', 'consul/node/', 'ports/', SERVICES_PREFIX];
 const OWNED_KEYS = ['epoch', 'eq-epoch', 'm0_client_types'];
 const RUNTIME_KEYS = new Set(['epoch', 'eq-epoch']);
+/** Keys bootstrap creates and hax rewrites at run time: epochs, and the HTTP port each hax serves on (own-services.ts). */
+const isRuntimeKey = (key: string) => RUNTIME_KEYS.has(key) || key.startsWith('ports/');
 /** Where bootstrapCluster records the description it wrote: {"description": "sha256:<hex>", "kvPairs": N, "services": N}. */
 export const BOOTSTRAP_KEY = 'hax/bootstrap';
 
@@ -170,7 +182,7 @@ export async function bootstrapCluster(consul: ConsulClient, cluster: Cluster, o
 } = {}): Promise<BootstrapResult> {
   const agentNode = await consul.agent.nodeName();
   const local = (h: string) => hostOf(h) === hostOf(agentNode);
-  const want = clusterKv(cluster, (h) => (local(h) ? agentNode : h), options.layout);
+  const want = [...clusterKv(cluster, (h) => (local(h) ? agentNode : h), options.layout), ...registrationKv(cluster)];
   const holder = options.leaderNode && local(options.leaderNode) ? options.leaderNode : hostOf(agentNode);
 
   // What is there: KV, the leader, and the services of the description's process ids.
@@ -179,19 +191,11 @@ export async function bootstrapCluster(consul: ConsulClient, cluster: Cluster, o
   for (const key of OWNED_KEYS) { const e = await consul.kv.get(key); if (e) have.set(key, e.value); }
   const leader = await consul.kv.get('leader');
   const leaderSession = leader?.entry.Session ? await consul.session.info(leader.entry.Session) : undefined;
-  // Services by id: the agent's own (registered through it) and, for other nodes, the catalog's.
+  // This node's services, registered through its agent; the other nodes' are
+  // registered by their own hax from hax/services/ (service-registrations.ts).
   type Svc = { Service: string; Address: string; Port: number };
   const transport = new ConsulTransport(consul.url);
   const agentServices = (await transport.request<Record<string, Svc>>('/v1/agent/services')).body ?? {};
-  const nodeServices = new Map<string, Record<string, Svc>>();
-  const existing = async (node: string, p: ClusterProcess): Promise<Svc | undefined> => {
-    if (local(node)) return agentServices[String(p.fidk)];
-    if (!nodeServices.has(node)) {
-      const res = await transport.request<{ Services?: Record<string, Svc> } | null>(`/v1/catalog/node/${encodeURIComponent(node)}`);
-      nodeServices.set(node, res.body?.Services ?? {});
-    }
-    return nodeServices.get(node)![String(p.fidk)];
-  };
 
   const wanted = new Set(want.map(([k]) => k));
   const conflicts: Found[] = [], extras: Found[] = [];
@@ -199,15 +203,18 @@ export async function bootstrapCluster(consul: ConsulClient, cluster: Cluster, o
   for (const [key, value] of want) {
     const now = have.get(key);
     if (now === undefined) missing.push([key, value]);
-    else if (now !== value && !RUNTIME_KEYS.has(key)) conflicts.push({ key, have: now, want: value });
+    else if (now !== value && !isRuntimeKey(key)) conflicts.push({ key, have: now, want: value });
   }
   for (const [key, value] of have) if (!wanted.has(key)) extras.push({ key, have: value });
   const toRegister: { node: string; p: ClusterProcess }[] = [];
   const services: string[] = [];
+  let localServices = 0;
   for (const node of cluster.nodes) {
     for (const p of node.processes) {
       services.push(`${node.name} ${p.fidk} ${serviceName(p)} ${p.address}@${p.port}`);
-      const s = await existing(node.name, p);
+      if (!local(node.name)) continue;
+      localServices++;
+      const s = agentServices[String(p.fidk)];
       if (!s) { toRegister.push({ node: node.name, p }); continue; }
       if (s.Service !== serviceName(p) || s.Address !== p.address || s.Port !== p.port) {
         conflicts.push({ key: `service ${p.fidk} on node ${node.name}`, have: `${s.Service} ${s.Address}@${s.Port}`, want: `${serviceName(p)} ${p.address}@${p.port}` });
@@ -221,7 +228,7 @@ export async function bootstrapCluster(consul: ConsulClient, cluster: Cluster, o
     try { recorded = String((JSON.parse(recordedEntry.value) as { description?: unknown }).description); } catch { recorded = show(recordedEntry.value); }
   }
   const another = recordedEntry !== undefined && recorded !== digest;
-  const fresh = have.size === 0 && !leader && !recordedEntry && toRegister.length === services.length;
+  const fresh = have.size === 0 && !leader && !recordedEntry && toRegister.length === localServices;
   if (conflicts.length || extras.length || another) {
     const nodes = [...have.keys()].filter((k) => k.startsWith('consul/node/')).map((k) => k.slice('consul/node/'.length));
     const there = [

@@ -20,10 +20,13 @@ export const BOOTSTRAP_HELP = `Usage: hax bootstrap --cluster FILE [--consul URL
 
 Writes the cluster description FILE (YAML or JSON; see docs/examples/cluster.yaml)
 into Consul KV in the layout the original hax read (m0conf/ trees, sites,
-pools, profiles, epochs, consul/node/<host>), registers the Consul services
-hax, confd and ios with one check each (processes of the agent's own node
-through the agent, other nodes as catalog-only nodes), and takes the
+pools, profiles, epochs, consul/node/<host>) and every node's Consul
+services (hax, confd, ios, with one check each) under hax/services/<node>/.
+It registers the agent's own node's services on the agent; each other
+node's hax registers its node's on its own agent when it starts (a service
+lives on its node's agent, where Consul's health judges it). It takes the
 \`leader\` key with a session of the agent's node (the principal RM node).
+Run it once, from any node.
 
 The whole description is checked before anything is written: every field's
 type and range, unknown keys, unique node names, fids and endpoints, drive

@@ -23,7 +23,8 @@ import { createHaxApi } from './hax-api.ts';
 import { ConsulWriter, type WriteMode } from './consul-writer.ts';
 import { Performer } from './performer.ts';
 import { BqConsumer } from './bq-consumer.ts';
-import { resolveIdentity, type Identity } from './identity.ts';
+import { nodeNameOf, resolveIdentity, type Identity } from './identity.ts';
+import { recordHttpPort, registerOwnServices } from './own-services.ts';
 import { resolveMotrOptions, describeMotrOptions, type MotrFlags } from './motr-options.ts';
 import { Feed } from '../debug/feed.ts';
 import { feedOfDecision, feedOfShimEvent } from '../debug/daemon-feed.ts';
@@ -107,7 +108,10 @@ export async function startHax(config: HaxConfig, log: Logger, options: StartOpt
     { labels: { active: 'true' }, value: links.active().length },
     { labels: { active: 'false' }, value: links.all().length - links.active().length },
   ]);
-  const identity = await Promise.race([untilConsul(() => resolveIdentity(consul, { node: config.node, processFid: config.processFid }), log, options.signal), aborted]);
+  const identity = await Promise.race([untilConsul(async () => {
+    await registerOwnServices(consul, nodeNameOf(await consul.agent.nodeName(), config.node), (level, msg, fields) => log.log(level, msg, fields));
+    return resolveIdentity(consul, { node: config.node, processFid: config.processFid });
+  }, log, options.signal), aborted]);
   if (!identity.found) log.log('warn', 'no catalog service `hax` on this node; running without a process fid of its own', { node: identity.node });
 
   const writer = new ConsulWriter(consul, {
@@ -236,6 +240,7 @@ export async function startHax(config: HaxConfig, log: Logger, options: StartOpt
       onLog: (level, msg, fields) => log.child('http').log(level, msg, fields),
     });
     const httpAddress = await http.listen(config.http.host, config.http.port);
+    await untilConsul(() => recordHttpPort(consul, identity.node, identity.found ? String(identity.processFid.key) : undefined, httpAddress.port), log, options.signal);
     log.log('info', 'hax ready', { consul: consul.url, node: identity.node, process: formatFid(identity.processFid), haLink: addresses, http: `${httpAddress.address}:${httpAddress.port}` });
     return {
       haLinkAddresses: addresses, httpAddress, links, api, identity, writer, reasons, ackLatencyMs,

@@ -10,9 +10,14 @@ export interface Identity { node: string; consulNode: string; processFid: Fid; h
 
 const hostOf = (n: string) => n.split(':')[0]!;
 
+/** This hax's node name: configured, else $HARE_HAX_NODE_NAME, else the agent's NodeName before any ':'. */
+export function nodeNameOf(agentNode: string, override?: string): string {
+  return override ?? process.env.HARE_HAX_NODE_NAME ?? hostOf(agentNode);
+}
+
 export async function resolveIdentity(consul: ConsulClient, overrides: { node?: string; processFid?: string }, attempts = 20, delayMs = 500): Promise<Identity> {
   const agentNode = await consul.agent.nodeName();
-  const node = overrides.node ?? process.env.HARE_HAX_NODE_NAME ?? hostOf(agentNode);
+  const node = nodeNameOf(agentNode, overrides.node);
   const consulNode = (await consul.kv.get(`consul/node/${node}`))?.value.trim() || agentNode;
   if (overrides.processFid) {
     const f = parseFid(overrides.processFid);

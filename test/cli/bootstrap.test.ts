@@ -137,7 +137,7 @@ test('the same description again: nothing is rewritten, the epoch, a failed chec
     const again = await hax('bootstrap', '--consul', agent.url, '--cluster', EXAMPLE);
     assert.is(again.status, 0, again.stderr);
     assert.is(again.stderr, '');
-    assert.match(again.stdout, `bootstrap: Consul already holds this description (1 node(s), 4 process(es), 45 KV pairs); nothing written, leader srvnode-1 (session ${session}, kept)`);
+    assert.match(again.stdout, `bootstrap: Consul already holds this description (1 node(s), 4 process(es), 49 KV pairs); nothing written, leader srvnode-1 (session ${session}, kept)`);
     assert.is(await snapshot(agent), before, 'Consul is exactly as it was: KV indexes, services, checks');
     assert.is((await consul.kv.get('epoch'))?.value, '17');
     const checks = await (await fetch(`${agent.url}/v1/agent/checks`)).json() as Record<string, { Status: string }>;
@@ -159,7 +159,7 @@ test('the same description after an interrupted run: only the missing keys, serv
     await consul.kv.delete('leader');
     const r = await hax('bootstrap', '--consul', agent.url, '--cluster', EXAMPLE);
     assert.is(r.status, 0, r.stderr);
-    assert.match(r.stdout, /^bootstrap: Consul already held this description in part; wrote the 6 missing KV pair\(s\) of 45, registered 0 missing service\(s\), leader srvnode-1 \(session [0-9a-f-]{36}\); nothing else was changed\n$/);
+    assert.match(r.stdout, /^bootstrap: Consul already held this description in part; wrote the 6 missing KV pair\(s\) of 49, registered 0 missing service\(s\), leader srvnode-1 \(session [0-9a-f-]{36}\); nothing else was changed\n$/);
     assert.equal((await consul.kv.list('')).entries.filter((e) => e.key !== 'leader').map((e) => [e.key, e.value]), complete, 'the same KV as one whole run');
     assert.is((await consul.kv.get('m0conf/nodes/srvnode-1/processes/3/endpoint'))?.entry.ModifyIndex, kept?.entry.ModifyIndex, 'a key that was there is not rewritten');
     const leader = await consul.kv.get('leader');
@@ -177,13 +177,13 @@ test('another description on a seeded Consul is refused, naming what is there, a
     const before = await snapshot(agent);
     const cases: [string, string, RegExp][] = [
       ['a port changed', readFileSync(EXAMPLE, 'utf8').replace('port: 21002', 'port: 21003'),
-        /1 node\(s\) \(srvnode-1\), 45 bootstrap key\(s\), epoch "1", leader "srvnode-1" held by node srvnode-1, description sha256:[0-9a-f]{12}…; 2 key\(s\) or service\(s\) differ \(first: "m0conf\/nodes\/srvnode-1\/processes\/4\/endpoint": Consul has "inet:tcp:127.0.0.1@21002", the description gives "inet:tcp:127.0.0.1@21003"\)/],
+        /1 node\(s\) \(srvnode-1\), 49 bootstrap key\(s\), epoch "1", leader "srvnode-1" held by node srvnode-1, description sha256:[0-9a-f]{12}…; 3 key\(s\) or service\(s\) differ \(first: "m0conf\/nodes\/srvnode-1\/processes\/4\/endpoint": Consul has "inet:tcp:127.0.0.1@21002", the description gives "inet:tcp:127.0.0.1@21003"\)/],
       ['a drive fewer', readFileSync(EXAMPLE, 'utf8').replace('drives: [/dev/sdd, /dev/sde]', 'drives: [/dev/sdd]').replace(', srvnode-1:/dev/sde]', ']'),
         /key\(s\) are not in the description/],
       // Only adds keys: told from the same description with keys missing by the digest bootstrap recorded.
       ['a drive more', readFileSync(EXAMPLE, 'utf8').replace('drives: [/dev/sdd, /dev/sde]', 'drives: [/dev/sdd, /dev/sde, /dev/sdf]'),
         /the description adds 2 key\(s\) \(first: "m0conf\/nodes\/0x6e00000000000001:0x1\/processes\/0x7200000000000001:0x4\/services\/0x7300000000000001:0x7\/sdevs\/0x6400000000000001:0x5"\)/],
-      ['another node name', readFileSync(EXAMPLE, 'utf8').replaceAll('srvnode-1', 'srvnode-9'), /Consul has "\{\\"name\\": \\"srvnode-1\\".*and 14 key\(s\) are not in the description \(first: "m0conf\/nodes\/srvnode-1\/processes\/1\/endpoint"\)/],
+      ['another node name', readFileSync(EXAMPLE, 'utf8').replaceAll('srvnode-1', 'srvnode-9'), /Consul has "\{\\"name\\": \\"srvnode-1\\".*and 18 key\(s\) are not in the description \(first: "m0conf\/nodes\/srvnode-1\/processes\/1\/endpoint"\)/],
     ];
     for (const [what, text, message] of cases) {
       const r = await hax('bootstrap', '--consul', agent.url, '--cluster', file('other.yaml', text), '--motr-conf', join(dir, 'other.cg'));
@@ -210,13 +210,13 @@ test('a Consul seeded before bootstrap recorded its description: the same one is
     const before = (await consul.kv.list('')).entries.map((e) => [e.key, e.value, e.entry.ModifyIndex]);
     const other = await hax('bootstrap', '--consul', agent.url, '--cluster', file('other.yaml', readFileSync(EXAMPLE, 'utf8').replace('port: 21002', 'port: 21003')));
     assert.is(other.status, 1, other.stderr);
-    assert.match(other.stderr, /2 key\(s\) or service\(s\) differ.*\[HAX_ERR_CLUSTER_EXISTS\]/);
+    assert.match(other.stderr, /3 key\(s\) or service\(s\) differ.*\[HAX_ERR_CLUSTER_EXISTS\]/);
     const same = await hax('bootstrap', '--consul', agent.url, '--cluster', EXAMPLE);
     assert.is(same.status, 0, same.stderr);
-    assert.match(same.stdout, 'wrote the 0 missing KV pair(s) of 45, registered 0 missing service(s), leader srvnode-1');
+    assert.match(same.stdout, 'wrote the 0 missing KV pair(s) of 49, registered 0 missing service(s), leader srvnode-1');
     const after = (await consul.kv.list('')).entries;
     assert.equal(after.filter((e) => e.key !== BOOTSTRAP_KEY).map((e) => [e.key, e.value, e.entry.ModifyIndex]), before, 'nothing but the record was written');
-    assert.match(after.find((e) => e.key === BOOTSTRAP_KEY)!.value, /^\{"description":"sha256:[0-9a-f]{64}","kvPairs":45,"services":4\}$/);
+    assert.match(after.find((e) => e.key === BOOTSTRAP_KEY)!.value, /^\{"description":"sha256:[0-9a-f]{64}","kvPairs":49,"services":4\}$/);
   } finally {
     await agent.stop();
   }
