@@ -9,7 +9,9 @@
 // -disable-host-node-id (else they derive the same node ID and collide);
 // raft_multiplier 1 makes elections fast; a leader and all members alive
 // come within seconds.
+import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { consulBinary, freePort } from './dev-agent.ts';
@@ -43,6 +45,8 @@ export interface ClusterAgent {
   kill(): Promise<void>;
   /** Starts the agent again with the same name, data and ports; resolves when it is an alive member again. */
   restart(): Promise<void>;
+  /** `consul reload` against this agent: it re-reads its config dir (watches dropped there start). */
+  reload(): Promise<void>;
   log(): string;
 }
 
@@ -135,6 +139,7 @@ function makeAgent(bin: string, root: string, spec: { name: string; server: bool
     running: () => !proc.exited(),
     log: () => proc.log(),
     kill: () => proc.kill(),
+    reload: async () => { await promisify(execFile)(bin, ['reload', `-http-addr=${url}`]); },
     stop: () => proc.stop(),
     restart: async () => {
       if (!proc.exited()) throw new Error(`${spec.name} is still running (pid ${proc.pid}); kill it first`);

@@ -1,0 +1,74 @@
+// The cluster scenarios of issue 14 against a real 5-agent Consul cluster
+// (3 servers, 2 clients), one hax per node, simulated Motr processes on
+// every node (test/cluster/_world.ts).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { startClusterWorld, PROCESS_FID, type ClusterWorld, type ClusterNode } from './_world.ts';
+
+let world: ClusterWorld | undefined;
+test.after(async () => { await world?.stop(); });
+
+/** Polls every 100 ms; fails with `what` and `detail()` when `ms` pass first. */
+async function until(what: string, ms: number, check: () => boolean | Promise<boolean>, detail: () => string = () => ''): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) assert.unreachable(`${what}: not within ${ms / 1000} s ${detail()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+const fidsOf = (n: ClusterNode) => n.processes.map((p) => PROCESS_FID(p.fidk));
+/** "node/process: fid" for each process of `nodes` that has not heard one of `states` of each other process of `fids`. */
+const missingNotes = (nodes: ClusterNode[], fids: string[], ...states: string[]) => nodes.flatMap((n) => n.peers.flatMap((p) =>
+  fids.filter((f) => f !== PROCESS_FID(Number(p.fid.key)) && !states.some((s) => p.noteOf(f, s))).map((f) => `${n.name}/${p.fid.key}: ${f}`)));
+// A dead node's processes are announced as the original hax did (hax-reference.md §5): OFFLINE in
+// Consul, TRANSIENT on the wire (FAILED when hax knows they failed for good).
+const GONE = ['M0_NC_TRANSIENT', 'M0_NC_FAILED'];
+
+test('(1) every process STARTED on every node; each sees every other node\'s processes ONLINE', async () => {
+  world = await startClusterWorld({ servers: 3, clients: 2 });
+  for (const n of world.nodes) await world.startHax(n);
+  // every process has its link before any starts: each hears every other's STARTED as it is broadcast
+  for (const n of world.nodes) await world.connectProcesses(n);
+  for (const n of world.nodes) await world.startProcesses(n);
+  const all = world.nodes.flatMap(fidsOf);
+  await until('every process sees every other ONLINE', 30_000, () => missingNotes(world!.nodes, all, 'M0_NC_ONLINE').length === 0,
+    () => JSON.stringify(missingNotes(world!.nodes, all, 'M0_NC_ONLINE').slice(0, 10)));
+  const consul = world.consul();
+  for (const f of all) {
+    const v = await consul.kv.get(`processes/${f}`);
+    assert.ok(v, `processes/${f} recorded`);
+    assert.match(v!.value, /M0_CONF_HA_PROCESS_DTM_RECOVERED/, f);
+  }
+});
+
+test('(2) kill -9 of a client node: every survivor receives its processes as gone (TRANSIENT); the KV says STOPPED', async () => {
+  const victim = world!.node('srvnode-5');
+  const dead = fidsOf(victim);
+  const survivors = world!.nodes.filter((n) => n !== victim);
+  const heardBefore = new Map(survivors.flatMap((n) => n.peers.map((p) => [p, p.notes().length] as const)));
+  await world!.killNode(victim);
+  await until('every survivor hears the dead node\'s processes gone', 40_000, () => missingNotes(survivors, dead, ...GONE).length === 0,
+    () => JSON.stringify(missingNotes(survivors, dead, ...GONE).slice(0, 10)));
+  const consul = world!.consul(survivors[0]);
+  for (const f of dead) assert.match((await consul.kv.get(`processes/${f}`))!.value, /STOPPED|FAILED/, f);
+  // nothing else changed: since the kill, no survivor heard anything about a surviving process
+  const alive = survivors.flatMap(fidsOf);
+  const wrong = survivors.flatMap((n) => n.peers.flatMap((p) => p.notes().slice(heardBefore.get(p)).filter((x) => alive.includes(x.fid))));
+  assert.equal(wrong, []);
+});
+
+test('(4) the killed node returns: its processes restart and every survivor sees them ONLINE again', async () => {
+  const node = world!.node('srvnode-5');
+  const back = fidsOf(node);
+  const others = world!.nodes.filter((n) => n !== node);
+  const heardBefore = new Map(others.flatMap((n) => n.peers.map((p) => [p, p.notes().length] as const)));
+  await world!.reviveNode(node);
+  const missing = () => others.flatMap((n) => n.peers.flatMap((p) => back.filter((f) => !p.notes().slice(heardBefore.get(p)).some((x) => x.fid === f && x.state === 'M0_NC_ONLINE'))
+    .map((f) => `${n.name}/${p.fid.key}: ${f}`)));
+  await until('every survivor hears the returned node\'s processes ONLINE', 40_000, () => missing().length === 0, () => JSON.stringify(missing().slice(0, 10)));
+  // and the returned processes hear the survivors: their NVEC GET answers come from the same KV
+  const consul = world!.consul(node);
+  for (const f of back) assert.match((await consul.kv.get(`processes/${f}`))!.value, /M0_CONF_HA_PROCESS_DTM_RECOVERED/, f);
+});
+
+test.run();
