@@ -54,6 +54,8 @@ export const EV_DUMP_REQUESTED: u16 = 13;
 export const EV_PROCESS_KEY: u16 = 14;
 //   fid, str event, str type, u64 modifyIndex     (POST /watcher/processes)
 export const EV_COUNT: i32 = 15;
+export const EV_STATUS_QUERIED: u16 = 32;
+//   (empty)                          → one ACT_STATUS (machine/status.ts)
 // Trailing optional fields of older events:
 //   EV_VIEW_UPDATED        … opt u8 isRc (the leader value is this node)
 //   EV_ENTRYPOINT_REQUESTED … opt u64 nowMs, u32 linkHint (unused), fid processFid (unused)
@@ -96,6 +98,10 @@ export const ACT_DUMP: u16 = 0x10b;
 //   u32 n × (fid, u32 state, u8 event, u8 ptype, u8 check, u32 restarts, str kvState, str lastServiceEvent), u32 m × (str counter, u32 value)
 export const ACT_TIMER: u16 = 0x10c;
 //   u64 dueMs                                 (call handle(TimerFired) at or after dueMs)
+export const ACT_STATUS: u16 = 0x120;
+//   u32 nNodes × (str name, fid, u32 state, u32 nProcs × process), u32 m × (str counter, u32 value)
+//   process: fid, str kind, str endpoint, u32 state, u8 event (255 none),
+//            u32 nServices × (fid, str type, u32 state), u32 nDrives × (fid drive, fid sdev, u32 state)
 export const OUT_CODEC_ERROR: u16 = 0x1f0;
 //   u32 code, u32 offset, str detail      (codec entry points only)
 export const OUT_CODEC_RESULT: u16 = 0x1f1;

@@ -15,12 +15,13 @@ import {
   HEALTH_STATUS_CODES, OUT_REASON, ACT_REPLY_ENTRYPOINT, ACT_CONSUL_PUT, ACT_ACKNOWLEDGE, ACT_BROADCAST,
   STATE_NAMES, EV_IDENTITY_SET, EV_CONF_LOADED, EV_PROCESSES_LOADED, EV_HEALTH_VIEWED, EV_TIMER_FIRED, EV_BQ_MESSAGE,
   EV_STATES_QUERIED, EV_DUMP_REQUESTED, EV_PROCESS_KEY, ACT_CONSUL_TXN, ACT_BROADCAST_TO, ACT_SEND, ACT_DROP_LINKS,
-  ACT_AWAIT_DELIVERY, ACT_NOTES, ACT_DUMP, ACT_TIMER,
+  ACT_AWAIT_DELIVERY, ACT_NOTES, ACT_DUMP, ACT_TIMER, EV_STATUS_QUERIED, ACT_STATUS,
 } from './abi.ts';
 import type { ConfRow, ProcessRow, HealthRow, DumpRow } from './records.ts';
 import { RecordReader, RecordWriter } from './records.ts';
 import { compileCore, instantiateCore, writeInput, readOutput, type CoreExports } from './wasm.ts';
 import { formatFid } from './codec.ts';
+import { readStatus, type CoreStatus } from './status-record.ts';
 
 export type HealthStatus = 'passing' | 'warning' | 'critical' | 'maintenance';
 const ZERO: Fid = { container: 0n, key: 0n };
@@ -36,7 +37,8 @@ export type CoreAction =
   | { kind: 'await-delivery'; broadcastId: number; timeoutMs: number }
   | { kind: 'notes'; notes: { fid: string; state: string }[] }
   | { kind: 'dump'; rows: DumpRow[]; counters: Record<string, number> }
-  | { kind: 'timer'; dueMs: number };
+  | { kind: 'timer'; dueMs: number }
+  | { kind: 'status'; status: CoreStatus };
 /** One op of a core txn: verb set | delete | publish (key = BQ message_type, value = payload JSON). */
 export interface TxnOp { verb: 'set' | 'delete' | 'publish'; key: string; value: string }
 export interface Decision { reason: Reason; actions: CoreAction[] }
@@ -144,6 +146,11 @@ export class CoreHost {
 
   dumpRequested(): Decision {
     return this.#run(RecordWriter.record(EV_DUMP_REQUESTED, () => {}));
+  }
+
+  /** The cluster as the model holds it (GET /v1/cluster/status, the monitor's map). */
+  statusQueried(): Decision {
+    return this.#run(RecordWriter.record(EV_STATUS_QUERIED, () => {}));
   }
 
   messageReceived(linkId: number, tag: number, msg: Uint8Array): Decision {
@@ -317,6 +324,9 @@ export function parseDecision(out: Uint8Array): Decision {
       }
       case ACT_TIMER:
         actions.push({ kind: 'timer', dueMs: Number(r.u64()) });
+        break;
+      case ACT_STATUS:
+        actions.push({ kind: 'status', status: readStatus(r) });
         break;
       default:
         throw new Error(`core output: unknown record tag 0x${tag.toString(16)}`);

@@ -9,7 +9,6 @@ import { CoreHost, type Decision } from '../core/core-host.ts';
 import { Shim, addonLoadWarnings, type LinkLimits, type ShimEvent } from '../native/binding.ts';
 import { ClusterViewSource } from '../model/cluster-view.ts';
 import { ModelSource } from '../model/model-source.ts';
-import type { ConfIndex } from '../model/conf-tree.ts';
 import { createHttpApp, type HttpApp } from '../http/server.ts';
 import { createHandlers } from '../http/handlers/index.ts';
 import { formatFid, type Fid } from '../fid.ts';
@@ -99,7 +98,6 @@ export async function startHax(config: HaxConfig, log: Logger, options: StartOpt
   const listening = new Promise<void>((r) => { listeningResolve = r; });
   const coreLog = log.child('core');
   const reasons: string[] = [];
-  let confIndex: ConfIndex | undefined;
   const feed = new Feed();
   const receivedAt = new Map<string, number>();
   const ackLatencyMs: number[] = [];
@@ -199,7 +197,7 @@ export async function startHax(config: HaxConfig, log: Logger, options: StartOpt
 
   const consulLog = log.child('consul');
   const model = new ModelSource(consul, identity.node, {
-    onConf: (index, rows, ci) => { confIndex = ci; apply(core.confLoaded(index, rows), { index, rows: rows.length }); },
+    onConf: (index, rows) => apply(core.confLoaded(index, rows), { index, rows: rows.length }),
     onProcesses: (index, rows, restarts) => apply(core.processesLoaded(index, rows, restarts), { index, rows: rows.length }),
     onHealth: (index, service, rows) => apply(core.healthViewed(index, service, rows), { index, service, rows: rows.length }),
     onLog: (level, msg, fields) => consulLog.log(level, msg, fields),
@@ -209,7 +207,7 @@ export async function startHax(config: HaxConfig, log: Logger, options: StartOpt
     onLog: (level, msg, fields) => consulLog.log(level, msg, fields),
   }, identity.node);
   const bqLog = log.child('bq');
-  const bq = new BqConsumer({ consul, core, node: () => identity.node, nodes: () => (confIndex?.nodes ?? []).map((n) => n.name), apply, log: (level, msg, fields) => bqLog.log(level, msg, fields) });
+  const bq = new BqConsumer({ consul, core, node: () => identity.node, nodes: () => api.clusterStatus().nodes.map((n) => n.name), apply, log: (level, msg, fields) => bqLog.log(level, msg, fields) });
 
   async function startShim(): Promise<Shim> {
     if (config.backend !== 'motr') return Shim.start({ listen: config.listen, limits: config.haLimits }, onShimEvents);
@@ -221,7 +219,7 @@ export async function startHax(config: HaxConfig, log: Logger, options: StartOpt
     return Shim.start({ backend: 'motr', motr }, onShimEvents);
   }
 
-  const api = createHaxApi({ core, links, apply, bq, conf: () => confIndex, node: () => identity.node });
+  const api: HaxApi = createHaxApi({ core, links, apply, bq, node: () => identity.node });
   const shim = await startShim();
   for (const w of addonLoadWarnings()) log.log('warn', w.msg, w.fields); // a library of shim.node replaced signal handlers, or the guard was missing (docs/native.md)
 
