@@ -14,8 +14,8 @@
 // Strings: u32 byte length + UTF-8 bytes. Fids: container u64, key u64.
 // Byte blobs: u32 length + bytes.
 //
-// Every handle() call produces exactly one REASON record first, followed by
-// zero or more action records.
+// Every handle() call produces zero or more action records followed by
+// exactly one REASON record, always the last (actions.ts Out.finish).
 
 export const INPUT_CAPACITY: u32 = 1 << 20;  // 1 MiB: an NVEC message is 20592 bytes
 export const OUTPUT_CAPACITY: u32 = 4 << 20; // 4 MiB: ~190 full NVEC broadcasts
@@ -73,7 +73,7 @@ export const HEALTH_MAINTENANCE: u8 = 3;
 
 // ---- output record tags (core → host) ---------------------------------------
 export const OUT_REASON: u16 = 0x100;
-//   str code, str text
+//   str code, str text, str kind, u32 n × fid subject   (the typed decision: actions.ts Out)
 export const ACT_REPLY_ENTRYPOINT: u16 = 0x101;
 //   u32 reqId, i32 rc, u32 quorum, u32 n, n × (fid, str endpoint), fid rm, str rmEndpoint
 export const ACT_CONSUL_PUT: u16 = 0x102;

@@ -62,7 +62,7 @@ export const TRANSITIONS: Array<Transition> = [
 export function dispatch(tag: u16, r: Reader, out: Out): void {
   for (let i = 0; i < TRANSITIONS.length; i++) {
     const t = TRANSITIONS[i];
-    if (t.event == tag) { t.handler(r, out); return; }
+    if (t.event == tag) { out.about(t.name); t.handler(r, out); return; }
   }
   abort('unknown event tag');
 }

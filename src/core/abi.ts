@@ -58,6 +58,12 @@ export function codecErrorCode(n: number): string {
   return 'HAX_ERR_XCODE_' + (CODEC_ERROR_NAMES[n] ?? 'UNKNOWN');
 }
 
+/** m0_ha_msg hed_type names, by number (motr-ha-wire.md). */
+export const MSG_TYPE_NAMES = [
+  'INVALID', 'STOB_IOQ', 'NVEC', 'FAILURE_VEC_REQ', 'FAILURE_VEC_REP', 'KEEPALIVE_REQ', 'KEEPALIVE_REP',
+  'EVENT_PROCESS', 'EVENT_SERVICE', 'EVENT_RPC', 'BE_IO_ERR', 'SNS_ERR',
+] as const;
+
 export const STATE_NAMES = [
   'M0_NC_UNKNOWN', 'M0_NC_ONLINE', 'M0_NC_FAILED', 'M0_NC_TRANSIENT', 'M0_NC_REPAIR',
   'M0_NC_REPAIRED', 'M0_NC_REBALANCE', 'M0_NC_DTM_RECOVERING',

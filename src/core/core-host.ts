@@ -41,7 +41,13 @@ export type CoreAction =
   | { kind: 'status'; status: CoreStatus };
 /** One op of a core txn: verb set | delete | publish (key = BQ message_type, value = payload JSON). */
 export interface TxnOp { verb: 'set' | 'delete' | 'publish'; key: string; value: string }
-export interface Decision { reason: Reason; actions: CoreAction[] }
+/**
+ * One core decision, as the core reports it: its reason, its kind (the
+ * event's name in the core's transition table, or what a rule narrowed it to,
+ * e.g. the message type EVENT_PROCESS), the fids it is about, and the actions
+ * to perform in order.
+ */
+export interface Decision { reason: Reason; kind: string; subjects: string[]; actions: CoreAction[] }
 export interface CoreView { confds: { fid: Fid; endpoint: string }[]; rm: { fid: Fid; endpoint: string } | null; isRc?: boolean }
 
 export class CoreHost {
@@ -224,7 +230,7 @@ export class CoreHost {
     if (models > 0) refed += `, ${models} model record(s) re-fed`;
     return {
       reason: { code: 'CORE_TRAPPED', text: `core trapped (${what}); instance rebuilt, ${refed}; trap #${this.#traps}` },
-      actions: [],
+      kind: 'CoreTrapped', subjects: [], actions: [],
     };
   }
 }
@@ -234,11 +240,15 @@ export interface ConsulHealthEntry { Checks: readonly { ServiceID?: string | nul
 
 export function parseDecision(out: Uint8Array): Decision {
   let reason: Reason | null = null;
+  let kind = '';
+  const subjects: string[] = [];
   const actions: CoreAction[] = [];
   for (const { tag, body: r } of RecordReader.records(out)) {
     switch (tag) {
       case OUT_REASON:
         reason = { code: r.str(), text: r.str() };
+        kind = r.str();
+        for (let n = r.u32(); n > 0; n--) subjects.push(formatFid(r.fid()));
         break;
       case ACT_REPLY_ENTRYPOINT: {
         const reqId = r.u32();
@@ -333,5 +343,5 @@ export function parseDecision(out: Uint8Array): Decision {
     }
   }
   if (!reason) throw new Error('core output: no reason record');
-  return { reason, actions };
+  return { reason, kind, subjects, actions };
 }

@@ -136,7 +136,7 @@ export async function startHax(config: HaxConfig, log: Logger, options: StartOpt
   /** Performs the actions of one core decision and logs its reason. */
   function apply(decision: Decision, context: Record<string, unknown> = {}): void {
     reasons.push(decision.reason.code);
-    try { feed.publish(feedOfDecision(decision, context, links)); } catch { /* the feed never changes what hax does */ }
+    try { feed.publish(feedOfDecision(decision)); } catch { /* the feed never changes what hax does */ }
     if (reasons.length > 20_000) reasons.splice(0, 10_000);
     performer.apply(decision, context, coreLog);
   }
