@@ -22,6 +22,9 @@ import { RecordReader, RecordWriter } from './records.ts';
 import { compileCore, instantiateCore, writeInput, readOutput, type CoreExports } from './wasm.ts';
 import { formatFid } from './codec.ts';
 import { readStatus, type CoreStatus } from './status-record.ts';
+import type { CoreEvent, CoreView } from './core-events.ts';
+import { CoreAbort } from './wasm.ts';
+import { HaxError } from '../errors.ts';
 
 export type HealthStatus = 'passing' | 'warning' | 'critical' | 'maintenance';
 const ZERO: Fid = { container: 0n, key: 0n };
@@ -47,8 +50,12 @@ export interface TxnOp { verb: 'set' | 'delete' | 'publish'; key: string; value:
  * e.g. the message type EVENT_PROCESS), the fids it is about, and the actions
  * to perform in order.
  */
-export interface Decision { reason: Reason; kind: string; subjects: string[]; actions: CoreAction[] }
-export interface CoreView { confds: { fid: Fid; endpoint: string }[]; rm: { fid: Fid; endpoint: string } | null; isRc?: boolean }
+export interface Decision {
+  reason: Reason; kind: string; subjects: string[]; actions: CoreAction[];
+  /** Set when the core trapped on this input (reason CORE_TRAPPED): the abort, as a coded error. */
+  error?: HaxError;
+}
+export type { CoreView } from './core-events.ts';
 
 export class CoreHost {
   #module: WebAssembly.Module;
@@ -65,6 +72,22 @@ export class CoreHost {
 
   static async load(options: { debug?: boolean } = {}): Promise<CoreHost> {
     return new CoreHost(await compileCore(options.debug ?? false));
+  }
+
+  /** One event in, the core's decision out (the daemon's loop: src/daemon/decision-loop.ts). */
+  handle(event: CoreEvent): Decision {
+    switch (event.type) {
+      case 'message-received': return this.messageReceived(event.linkId, event.tag, event.msg);
+      case 'entrypoint-requested': return this.entrypointRequested(event.reqId, event.fop, event.nowMs);
+      case 'consul-replied': return this.consulReplied(event.opId, event.ok, event.index);
+      case 'timer-fired': return this.timerFired(event.nowMs);
+      case 'identity-set': return this.identitySet(event.node, event.process, event.stopping);
+      case 'view-updated': return this.viewUpdated(event.view);
+      case 'conf-loaded': return this.confLoaded(event.index, event.rows);
+      case 'processes-loaded': return this.processesLoaded(event.index, event.rows, event.restarts);
+      case 'health-viewed': return this.healthViewed(event.index, event.service, event.rows);
+      case 'status-queried': return this.statusQueried();
+    }
   }
 
   /** Traps caught since load (each rebuilt the instance). */
@@ -214,6 +237,8 @@ export class CoreHost {
   #recover(e: unknown): Decision {
     this.#traps++;
     const what = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    // an abort is already coded; a wasm trap (unreachable, out of bounds) becomes one
+    const error = e instanceof CoreAbort ? e : new CoreAbort(what, { cause: e });
     this.#ex = instantiateCore(this.#module);
     let refed = 'no view to re-feed';
     if (this.#lastView) {
@@ -230,7 +255,7 @@ export class CoreHost {
     if (models > 0) refed += `, ${models} model record(s) re-fed`;
     return {
       reason: { code: 'CORE_TRAPPED', text: `core trapped (${what}); instance rebuilt, ${refed}; trap #${this.#traps}` },
-      kind: 'CoreTrapped', subjects: [], actions: [],
+      kind: 'CoreTrapped', subjects: [], actions: [], error,
     };
   }
 }
