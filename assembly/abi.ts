@@ -14,8 +14,8 @@
 // Strings: u32 byte length + UTF-8 bytes. Fids: container u64, key u64.
 // Byte blobs: u32 length + bytes.
 //
-// Every handle() call produces exactly one REASON record first, followed by
-// zero or more action records.
+// Every handle() call produces zero or more action records followed by
+// exactly one REASON record, always the last (actions.ts Out.finish).
 
 export const INPUT_CAPACITY: u32 = 1 << 20;  // 1 MiB: an NVEC message is 20592 bytes
 export const OUTPUT_CAPACITY: u32 = 4 << 20; // 4 MiB: ~190 full NVEC broadcasts
@@ -54,6 +54,8 @@ export const EV_DUMP_REQUESTED: u16 = 13;
 export const EV_PROCESS_KEY: u16 = 14;
 //   fid, str event, str type, u64 modifyIndex     (POST /watcher/processes)
 export const EV_COUNT: i32 = 15;
+export const EV_STATUS_QUERIED: u16 = 32;
+//   (empty)                          → one ACT_STATUS (machine/status.ts)
 // Trailing optional fields of older events:
 //   EV_VIEW_UPDATED        … opt u8 isRc (the leader value is this node)
 //   EV_ENTRYPOINT_REQUESTED … opt u64 nowMs, u32 linkHint (unused), fid processFid (unused)
@@ -71,7 +73,7 @@ export const HEALTH_MAINTENANCE: u8 = 3;
 
 // ---- output record tags (core → host) ---------------------------------------
 export const OUT_REASON: u16 = 0x100;
-//   str code, str text
+//   str code, str text, str kind, u32 n × fid subject   (the typed decision: actions.ts Out)
 export const ACT_REPLY_ENTRYPOINT: u16 = 0x101;
 //   u32 reqId, i32 rc, u32 quorum, u32 n, n × (fid, str endpoint), fid rm, str rmEndpoint
 export const ACT_CONSUL_PUT: u16 = 0x102;
@@ -96,6 +98,10 @@ export const ACT_DUMP: u16 = 0x10b;
 //   u32 n × (fid, u32 state, u8 event, u8 ptype, u8 check, u32 restarts, str kvState, str lastServiceEvent), u32 m × (str counter, u32 value)
 export const ACT_TIMER: u16 = 0x10c;
 //   u64 dueMs                                 (call handle(TimerFired) at or after dueMs)
+export const ACT_STATUS: u16 = 0x120;
+//   u32 nNodes × (str name, fid, u32 state, u32 nProcs × process), u32 m × (str counter, u32 value)
+//   process: fid, str kind, str endpoint, u32 state, u8 event (255 none),
+//            u32 nServices × (fid, str type, u32 state), u32 nDrives × (fid drive, fid sdev, u32 state)
 export const OUT_CODEC_ERROR: u16 = 0x1f0;
 //   u32 code, u32 offset, str detail      (codec entry points only)
 export const OUT_CODEC_RESULT: u16 = 0x1f1;

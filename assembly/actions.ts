@@ -1,7 +1,10 @@
 // Action records (core → host): imperatives. Layouts are in abi.ts. The
 // output region holds the actions of one input followed by exactly one REASON
 // record; REASON_RESERVE bytes are kept free for it, so an input that produces
-// too many actions still explains itself.
+// too many actions still explains itself. The REASON record is the core's
+// typed decision: reason code and text, the decision's kind (the event's name
+// from the transition table, or what a rule narrowed it to, e.g. the message
+// type) and the fids it is about — the host shows these and never guesses them.
 import { Writer } from './codec/writer';
 import { Fid } from './codec/fid';
 import {
@@ -11,6 +14,8 @@ import {
 import { Endpoint } from './events';
 
 export const REASON_RESERVE: usize = 8192;
+/** Most subject fids one decision names (a broadcast's notes carry the rest). */
+export const SUBJECTS_MAX: i32 = 16;
 
 export class Out {
   w: Writer = new Writer();
@@ -18,6 +23,9 @@ export class Out {
   cap: usize = 0;
   reasonCode: string = '';
   reasonText: string = '';
+  kind: string = '';
+  subjectC: Array<u64> = [];
+  subjectK: Array<u64> = [];
   actions: i32 = 0;
 
   reset(ptr: usize, cap: usize): void {
@@ -26,7 +34,21 @@ export class Out {
     this.w.reset(ptr, cap - REASON_RESERVE);
     this.reasonCode = '';
     this.reasonText = '';
+    this.kind = '';
+    this.subjectC.length = 0;
+    this.subjectK.length = 0;
     this.actions = 0;
+  }
+
+  /** Narrows the decision's kind (the transition table sets the event's name first). */
+  about(kind: string): void { this.kind = kind; }
+
+  /** Names a fid the decision is about (once; at most SUBJECTS_MAX). */
+  subject(c: u64, k: u64): void {
+    if ((c | k) == 0 || this.subjectC.length >= SUBJECTS_MAX) return;
+    for (let i = 0; i < this.subjectC.length; i++) if (this.subjectC[i] == c && this.subjectK[i] == k) return;
+    this.subjectC.push(c);
+    this.subjectK.push(k);
   }
 
   reason(code: string, text: string): void {
@@ -48,6 +70,9 @@ export class Out {
     const at = this.w.beginRecord(OUT_REASON);
     this.w.str(this.reasonCode);
     this.w.str(text);
+    this.w.str(this.kind);
+    this.w.u32(<u32>this.subjectC.length);
+    for (let i = 0; i < this.subjectC.length; i++) this.w.fid(this.subjectC[i], this.subjectK[i]);
     this.w.endRecord(at);
     if (this.w.failed) abort('reason record overflow');
     return <i32>(this.w.pos - this.base);
@@ -182,6 +207,7 @@ export function endSend(out: Out, at: usize): void {
 }
 
 export function dropLinks(out: Out, c: u64, k: u64, disconnect: bool): void {
+  out.subject(c, k);
   const at = out.w.beginRecord(ACT_DROP_LINKS);
   out.w.fid(c, k);
   out.w.u8(disconnect ? 1 : 0);

@@ -33,3 +33,24 @@ export class RequestError extends HaxError {
     this.reason = reason;
   }
 }
+
+/**
+ * An error of the native shim: a method that threw (its `.code` kept), or an
+ * I/O thread's {code, errno, message} record (native/src/event_sink.h),
+ * turned into a typed error on the JS side.
+ */
+export class NativeError extends HaxError {
+  readonly errno?: number;
+  constructor(code: string, message: string, options?: { cause?: unknown; errno?: number }) {
+    super(code, message, options);
+    this.errno = options?.errno;
+  }
+
+  /** The addon's thrown Error (with `.code`) as a NativeError; `fallback` when it has no HAX_ERR_ code. */
+  static from(error: unknown, fallback: string): NativeError {
+    if (error instanceof NativeError) return error;
+    const code = (error as { code?: unknown })?.code;
+    const message = error instanceof Error ? error.message : String(error);
+    return new NativeError(typeof code === 'string' && code.startsWith('HAX_ERR_') ? code : fallback, message, { cause: error });
+  }
+}

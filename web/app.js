@@ -72,6 +72,8 @@ function describe(r) {
   const li = el('li', { 'data-kind': r.kind, 'data-seq': String(r.seq) },
     el('span', { class: 'muted' }, r.time.slice(11, 23) + ' '), el('span', { class: 'dir' }, r.direction + ' '), el('span', { class: 'kind' }, r.kind + ' '));
   if (r.process) li.append(el('span', { class: 'fid' }, r.process + ' '));
+  const others = (r.subjects ?? []).filter((f) => f !== r.process);   // the core's subject fids besides the process
+  if (others.length) li.append(el('span', { class: 'fid' }, others.join(' ') + ' '));
   if (r.summary) li.append(r.summary + ' ');
   if (r.notes?.length) li.append(r.notes.map((n) => `${n.fid}→${n.state.replace(/^M0_NC_/, '')}`).join(', ') + ' ');
   if (r.delivery) li.append(`${r.delivery.outcome}${r.delivery.latencyMs != null ? ` in ${r.delivery.latencyMs} ms` : ''} `);

@@ -1,7 +1,7 @@
 // The core's transition table: one row per event, each naming its handler and
 // the reason codes it can give. Special cases live in the handlers (one file
 // per family: entrypoint.ts, messages.ts → process-event.ts / nvec.ts,
-// health.ts, queue.ts, load.ts, query.ts).
+// health.ts, queue.ts, load.ts, query.ts, status.ts).
 //
 // Reason codes of the rows kept here:
 //   VIEW_STORED               ViewUpdated: confds, RM and "this node is RC" remembered
@@ -14,7 +14,7 @@ import { Out, dropLinks } from '../actions';
 import {
   EV_VIEW_UPDATED, EV_ENTRYPOINT_REQUESTED, EV_MESSAGE_RECEIVED, EV_CONSUL_REPLIED, EV_HEALTH_REPORTED,
   EV_IDENTITY_SET, EV_CONF_LOADED, EV_PROCESSES_LOADED, EV_HEALTH_VIEWED, EV_TIMER_FIRED, EV_BQ_MESSAGE,
-  EV_STATES_QUERIED, EV_DUMP_REQUESTED, EV_PROCESS_KEY,
+  EV_STATES_QUERIED, EV_DUMP_REQUESTED, EV_PROCESS_KEY, EV_STATUS_QUERIED,
 } from '../abi';
 import { ViewUpdated, ConsulReplied } from '../events';
 import { state } from './state';
@@ -25,6 +25,7 @@ import { onEntrypointRequested, onTimerFired } from './entrypoint';
 import { onIdentitySet, onConfLoaded, onProcessesLoaded, onHealthViewed } from './load';
 import { onBqMessage, onProcessKey } from './queue';
 import { onStatesQueried, onDumpRequested } from './query';
+import { onStatusQueried } from './status';
 
 export type Handler = (r: Reader, out: Out) => void;
 
@@ -54,13 +55,14 @@ export const TRANSITIONS: Array<Transition> = [
   new Transition(EV_STATES_QUERIED, 'StatesQueried', onStatesQueried, 'STATES_ANSWERED'),
   new Transition(EV_DUMP_REQUESTED, 'DumpRequested', onDumpRequested, 'DUMP_WRITTEN'),
   new Transition(EV_PROCESS_KEY, 'ProcessKeyPosted', onProcessKey, 'PROCESS_KEY_BROADCAST PROCESS_KEY_SKIPPED'),
+  new Transition(EV_STATUS_QUERIED, 'StatusQueried', onStatusQueried, 'STATUS_ANSWERED'),
 ];
 
 /** Runs the row for `tag`; an unknown tag is host misuse. */
 export function dispatch(tag: u16, r: Reader, out: Out): void {
   for (let i = 0; i < TRANSITIONS.length; i++) {
     const t = TRANSITIONS[i];
-    if (t.event == tag) { t.handler(r, out); return; }
+    if (t.event == tag) { out.about(t.name); t.handler(r, out); return; }
   }
   abort('unknown event tag');
 }

@@ -49,6 +49,8 @@ export function onEntrypointRequested(r: Reader, out: Out): void {
     return;
   }
   const who = (req.get('erf_process_fid') as Value).str;
+  const whoFid = new Fid();
+  if (parseFidText(who, whoFid)) out.subject(whoFid.c, whoFid.k);
   const first = (req.get('erf_first_request') as Value).num != 0;
   const label = 'process ' + who + (first ? ' (first request)' : '');
   if (state.stopping) {

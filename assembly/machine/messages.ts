@@ -62,6 +62,9 @@ export function onMessageReceived(r: Reader, out: Out): void {
     return;
   }
   const typeName = (m.get('type') as Value).str;
+  out.about(typeName);
+  const about = new Fid();
+  if (parseFidText((m.get('fid') as Value).str, about)) out.subject(about.c, about.k);
   for (let t = 0; t < MSG_TYPE_NAMES.length; t++) {
     if (MSG_TYPE_NAMES[t] == typeName) {
       if (!state.model.loaded && t != 7) { ackNow(e, m, out); return; }

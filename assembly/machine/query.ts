@@ -7,6 +7,7 @@ import { readFid } from '../events';
 import { ACT_DUMP } from '../abi';
 import { noteFor } from './nvec';
 import { state } from './state';
+import { shownState } from './status';
 
 export function onStatesQueried(r: Reader, out: Out): void {
   const n = r.u32('count');
@@ -28,7 +29,7 @@ export function onDumpRequested(r: Reader, out: Out): void {
   for (let i = 0; i < m.objs.length; i++) {
     const o = m.objs[i];
     w.fid(o.c, o.k);
-    w.u32(o.type == 2 || o.type == 3 || o.type == 4 || o.type == 5 ? noteFor(o.c, o.k) : (o.state != 0 ? o.state : noteFor(o.c, o.k)));
+    w.u32(shownState(m, i));
     w.u8(o.event); w.u8(o.ptype); w.u8(o.check);
     w.u32(o.restarts);
     w.str(o.kvState);

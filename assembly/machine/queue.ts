@@ -52,6 +52,7 @@ export function onBqMessage(r: Reader, out: Out): void {
   if (type == 'PROCESS-STATE-UPDATE') {
     const f = new Fid();
     if (!parseFidText(str(p, 'fid'), f)) { out.reason('BQ_BAD_PAYLOAD', head + 'no fid'); return; }
+    out.subject(f.c, f.k);
     const i = m.find(f.c, f.k);
     const ev = nameIndex(EVENT_NAMES, str(p, 'state'));
     const h = bqEventToHealth(ev);
@@ -129,6 +130,7 @@ export function onProcessKey(r: Reader, out: Out): void {
   const tyName = readStr(r, 'type');
   const mi = r.u64('modifyIndex');
   if (r.failed) abort('event record malformed: ' + r.err.detail);
+  out.subject(f.c, f.k);
   const head = 'processes/' + f.toString() + ' ' + evName + ' (index ' + mi.toString() + '): ';
   const ev = nameIndex(EVENT_NAMES, evName);
   const ty = nameIndex(TYPE_NAMES, tyName);

@@ -17,6 +17,7 @@ export const EV_BQ_MESSAGE = 11;
 export const EV_STATES_QUERIED = 12;
 export const EV_DUMP_REQUESTED = 13;
 export const EV_PROCESS_KEY = 14;
+export const EV_STATUS_QUERIED = 32;
 export const CONF_POOL_MEMBER = 9;
 
 export const HEALTH_STATUS_CODES = { passing: 0, warning: 1, critical: 2, maintenance: 3 } as const;
@@ -34,6 +35,7 @@ export const ACT_AWAIT_DELIVERY = 0x109;
 export const ACT_NOTES = 0x10a;
 export const ACT_DUMP = 0x10b;
 export const ACT_TIMER = 0x10c;
+export const ACT_STATUS = 0x120;
 export const OUT_CODEC_ERROR = 0x1f0;
 export const OUT_CODEC_RESULT = 0x1f1;
 
@@ -55,6 +57,12 @@ export const CODEC_ERROR_NAMES = [
 export function codecErrorCode(n: number): string {
   return 'HAX_ERR_XCODE_' + (CODEC_ERROR_NAMES[n] ?? 'UNKNOWN');
 }
+
+/** m0_ha_msg hed_type names, by number (motr-ha-wire.md). */
+export const MSG_TYPE_NAMES = [
+  'INVALID', 'STOB_IOQ', 'NVEC', 'FAILURE_VEC_REQ', 'FAILURE_VEC_REP', 'KEEPALIVE_REQ', 'KEEPALIVE_REP',
+  'EVENT_PROCESS', 'EVENT_SERVICE', 'EVENT_RPC', 'BE_IO_ERR', 'SNS_ERR',
+] as const;
 
 export const STATE_NAMES = [
   'M0_NC_UNKNOWN', 'M0_NC_ONLINE', 'M0_NC_FAILED', 'M0_NC_TRANSIENT', 'M0_NC_REPAIR',

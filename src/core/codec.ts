@@ -52,6 +52,7 @@ import {
   KIND_HA_MSG, KIND_ENTRYPOINT_REQ, KIND_ENTRYPOINT_REP, KIND_LINK_MSG, KIND_LINK_MSG_REP,
   KIND_FID_TEXT, OUT_CODEC_ERROR, OUT_CODEC_RESULT, codecErrorCode, STATE_NAMES,
 } from './abi.ts';
+import { HaxError } from '../errors.ts';
 import { RecordReader } from './records.ts';
 import { FlatView } from './flat.ts';
 import { compileCore, instantiateCore, writeInput, readOutput, type CoreExports } from './wasm.ts';
@@ -88,14 +89,12 @@ export type LinkMsg = {
 };
 export type LinkMsgRep = { lmr_rc: number; lmr_out_next: bigint; lmr_in_delivered: bigint };
 
-export class CodecError extends Error {
-  readonly code: string;
+/** A decode or encode refused by the core's codec: code HAX_ERR_XCODE_* (docs/errors.md), byte offset, detail. */
+export class CodecError extends HaxError {
   readonly offset: number;
   readonly detail: string;
   constructor(code: string, offset: number, detail: string) {
-    super(`${code} at byte ${offset}: ${detail}`);
-    this.name = 'CodecError';
-    this.code = code;
+    super(code, `${code} at byte ${offset}: ${detail}`);
     this.offset = offset;
     this.detail = detail;
   }

@@ -15,12 +15,16 @@ import {
   HEALTH_STATUS_CODES, OUT_REASON, ACT_REPLY_ENTRYPOINT, ACT_CONSUL_PUT, ACT_ACKNOWLEDGE, ACT_BROADCAST,
   STATE_NAMES, EV_IDENTITY_SET, EV_CONF_LOADED, EV_PROCESSES_LOADED, EV_HEALTH_VIEWED, EV_TIMER_FIRED, EV_BQ_MESSAGE,
   EV_STATES_QUERIED, EV_DUMP_REQUESTED, EV_PROCESS_KEY, ACT_CONSUL_TXN, ACT_BROADCAST_TO, ACT_SEND, ACT_DROP_LINKS,
-  ACT_AWAIT_DELIVERY, ACT_NOTES, ACT_DUMP, ACT_TIMER,
+  ACT_AWAIT_DELIVERY, ACT_NOTES, ACT_DUMP, ACT_TIMER, EV_STATUS_QUERIED, ACT_STATUS,
 } from './abi.ts';
 import type { ConfRow, ProcessRow, HealthRow, DumpRow } from './records.ts';
 import { RecordReader, RecordWriter } from './records.ts';
 import { compileCore, instantiateCore, writeInput, readOutput, type CoreExports } from './wasm.ts';
 import { formatFid } from './codec.ts';
+import { readStatus, type CoreStatus } from './status-record.ts';
+import type { CoreEvent, CoreView } from './core-events.ts';
+import { CoreAbort } from './wasm.ts';
+import { HaxError } from '../errors.ts';
 
 export type HealthStatus = 'passing' | 'warning' | 'critical' | 'maintenance';
 const ZERO: Fid = { container: 0n, key: 0n };
@@ -36,11 +40,22 @@ export type CoreAction =
   | { kind: 'await-delivery'; broadcastId: number; timeoutMs: number }
   | { kind: 'notes'; notes: { fid: string; state: string }[] }
   | { kind: 'dump'; rows: DumpRow[]; counters: Record<string, number> }
-  | { kind: 'timer'; dueMs: number };
+  | { kind: 'timer'; dueMs: number }
+  | { kind: 'status'; status: CoreStatus };
 /** One op of a core txn: verb set | delete | publish (key = BQ message_type, value = payload JSON). */
 export interface TxnOp { verb: 'set' | 'delete' | 'publish'; key: string; value: string }
-export interface Decision { reason: Reason; actions: CoreAction[] }
-export interface CoreView { confds: { fid: Fid; endpoint: string }[]; rm: { fid: Fid; endpoint: string } | null; isRc?: boolean }
+/**
+ * One core decision, as the core reports it: its reason, its kind (the
+ * event's name in the core's transition table, or what a rule narrowed it to,
+ * e.g. the message type EVENT_PROCESS), the fids it is about, and the actions
+ * to perform in order.
+ */
+export interface Decision {
+  reason: Reason; kind: string; subjects: string[]; actions: CoreAction[];
+  /** Set when the core trapped on this input (reason CORE_TRAPPED): the abort, as a coded error. */
+  error?: HaxError;
+}
+export type { CoreView } from './core-events.ts';
 
 export class CoreHost {
   #module: WebAssembly.Module;
@@ -57,6 +72,22 @@ export class CoreHost {
 
   static async load(options: { debug?: boolean } = {}): Promise<CoreHost> {
     return new CoreHost(await compileCore(options.debug ?? false));
+  }
+
+  /** One event in, the core's decision out (the daemon's loop: src/daemon/decision-loop.ts). */
+  handle(event: CoreEvent): Decision {
+    switch (event.type) {
+      case 'message-received': return this.messageReceived(event.linkId, event.tag, event.msg);
+      case 'entrypoint-requested': return this.entrypointRequested(event.reqId, event.fop, event.nowMs);
+      case 'consul-replied': return this.consulReplied(event.opId, event.ok, event.index);
+      case 'timer-fired': return this.timerFired(event.nowMs);
+      case 'identity-set': return this.identitySet(event.node, event.process, event.stopping);
+      case 'view-updated': return this.viewUpdated(event.view);
+      case 'conf-loaded': return this.confLoaded(event.index, event.rows);
+      case 'processes-loaded': return this.processesLoaded(event.index, event.rows, event.restarts);
+      case 'health-viewed': return this.healthViewed(event.index, event.service, event.rows);
+      case 'status-queried': return this.statusQueried();
+    }
   }
 
   /** Traps caught since load (each rebuilt the instance). */
@@ -146,6 +177,11 @@ export class CoreHost {
     return this.#run(RecordWriter.record(EV_DUMP_REQUESTED, () => {}));
   }
 
+  /** The cluster as the model holds it (GET /v1/cluster/status, the monitor's map). */
+  statusQueried(): Decision {
+    return this.#run(RecordWriter.record(EV_STATUS_QUERIED, () => {}));
+  }
+
   messageReceived(linkId: number, tag: number, msg: Uint8Array): Decision {
     return this.#run(RecordWriter.record(EV_MESSAGE_RECEIVED, (w) => w.u32(linkId).u64(BigInt(tag)).blob(msg)));
   }
@@ -201,6 +237,8 @@ export class CoreHost {
   #recover(e: unknown): Decision {
     this.#traps++;
     const what = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    // an abort is already coded; a wasm trap (unreachable, out of bounds) becomes one
+    const error = e instanceof CoreAbort ? e : new CoreAbort(what, { cause: e });
     this.#ex = instantiateCore(this.#module);
     let refed = 'no view to re-feed';
     if (this.#lastView) {
@@ -217,7 +255,7 @@ export class CoreHost {
     if (models > 0) refed += `, ${models} model record(s) re-fed`;
     return {
       reason: { code: 'CORE_TRAPPED', text: `core trapped (${what}); instance rebuilt, ${refed}; trap #${this.#traps}` },
-      actions: [],
+      kind: 'CoreTrapped', subjects: [], actions: [], error,
     };
   }
 }
@@ -227,11 +265,15 @@ export interface ConsulHealthEntry { Checks: readonly { ServiceID?: string | nul
 
 export function parseDecision(out: Uint8Array): Decision {
   let reason: Reason | null = null;
+  let kind = '';
+  const subjects: string[] = [];
   const actions: CoreAction[] = [];
   for (const { tag, body: r } of RecordReader.records(out)) {
     switch (tag) {
       case OUT_REASON:
         reason = { code: r.str(), text: r.str() };
+        kind = r.str();
+        for (let n = r.u32(); n > 0; n--) subjects.push(formatFid(r.fid()));
         break;
       case ACT_REPLY_ENTRYPOINT: {
         const reqId = r.u32();
@@ -318,10 +360,13 @@ export function parseDecision(out: Uint8Array): Decision {
       case ACT_TIMER:
         actions.push({ kind: 'timer', dueMs: Number(r.u64()) });
         break;
+      case ACT_STATUS:
+        actions.push({ kind: 'status', status: readStatus(r) });
+        break;
       default:
         throw new Error(`core output: unknown record tag 0x${tag.toString(16)}`);
     }
   }
   if (!reason) throw new Error('core output: no reason record');
-  return { reason, actions };
+  return { reason, kind, subjects, actions };
 }

@@ -3,6 +3,7 @@
 // env.abort, turned into a thrown CoreAbort.
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { HaxError } from '../errors.ts';
 
 export interface CoreExports {
   memory: WebAssembly.Memory;
@@ -19,10 +20,9 @@ export interface CoreExports {
   codecEncodeNvecReply(len: number): number;
 }
 
-/** The core called abort(): host misuse or a broken invariant. */
-export class CoreAbort extends Error {
-  readonly code = 'HAX_ERR_CORE_ABORT';
-  constructor(message: string) { super(message); this.name = 'CoreAbort'; }
+/** The core called abort() or trapped: host misuse or a broken invariant (h11's ERROR rule). */
+export class CoreAbort extends HaxError {
+  constructor(message: string, options?: { cause?: unknown }) { super('HAX_ERR_CORE_ABORT', message, options); }
 }
 
 const modules = new Map<string, Promise<WebAssembly.Module>>();

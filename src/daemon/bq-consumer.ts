@@ -85,7 +85,7 @@ export class BqConsumer {
     const text = `${key} held ${show(was)}, which is not an epoch Consul issued (a decimal integer at or below the current epoch ${epoch ?? '?'}): ` +
       'repaired to -1, so this node replays the messages still under bq/ instead of skipping them forever';
     this.#d.log?.('warn', text, { code: 'HAX_ERR_BQ_OFFSET_CORRUPT', key, was });
-    this.#d.apply({ reason: { code: 'BQ_OFFSET_REPAIRED', text: `HAX_ERR_BQ_OFFSET_CORRUPT: ${text}` }, actions: [] }, { route: 'POST /watcher/bq', when, severity: 'warning', code: 'HAX_ERR_BQ_OFFSET_CORRUPT' });
+    this.#d.apply({ reason: { code: 'BQ_OFFSET_REPAIRED', text: `HAX_ERR_BQ_OFFSET_CORRUPT: ${text}` }, kind: 'BqMessage', subjects: [], actions: [] }, { route: 'POST /watcher/bq', when, severity: 'warning', code: 'HAX_ERR_BQ_OFFSET_CORRUPT' });
   }
 
   /** Serialised: two watch deliveries never interleave. */

@@ -2,13 +2,12 @@
 // link table. Kept apart from hax-daemon.ts so that the HTTP layer can be
 // tested in process against the real core.
 import type { CoreHost, Decision } from '../core/core-host.ts';
-import { RequestError } from '../errors.ts';
+import { HaxError, RequestError } from '../errors.ts';
 import { parseFid, formatFid } from '../fid.ts';
 import { decodeValue } from '../consul/kv.ts';
 import type { ClusterStatus, HaxApi, Note } from './api.ts';
 import type { LinkTable } from './link-table.ts';
 import type { BqConsumer } from './bq-consumer.ts';
-import type { ConfIndex } from '../model/conf-tree.ts';
 
 export interface HaxApiDeps {
   core: CoreHost;
@@ -16,13 +15,10 @@ export interface HaxApiDeps {
   /** Performs a core decision's actions and logs its reason. */
   apply(decision: Decision, context?: Record<string, unknown>): void;
   bq?: BqConsumer;
-  conf?: () => ConfIndex | undefined;
   node?: () => string;
 }
 
-const EVENT_NAMES = ['M0_CONF_HA_PROCESS_STARTING', 'M0_CONF_HA_PROCESS_STARTED', 'M0_CONF_HA_PROCESS_STOPPING', 'M0_CONF_HA_PROCESS_STOPPED', 'M0_CONF_HA_PROCESS_DTM_RECOVERED'];
-
-export function createHaxApi({ core, links, apply, bq, conf, node }: HaxApiDeps): HaxApi {
+export function createHaxApi({ core, links, apply, bq, node }: HaxApiDeps): HaxApi {
   // Only the daemon has a broadcast-queue consumer (it needs Consul); an API
   // built without one (tools, the HTTP benchmark) says so instead of guessing.
   const noConsumer = () => new RequestError(503, 'HAX_ERR_BQ_UNAVAILABLE', 'this hax has no broadcast-queue consumer (it runs without a Consul agent); POST /watcher/bq is served by `hax run`', 'Service unavailable');
@@ -54,26 +50,11 @@ export function createHaxApi({ core, links, apply, bq, conf, node }: HaxApiDeps)
       return broadcastResult(decision);
     },
     clusterStatus(): ClusterStatus {
-      const d = core.dumpRequested();
-      const dump = d.actions.find((a) => a.kind === 'dump');
-      const rows = new Map((dump?.kind === 'dump' ? dump.rows : []).map((r) => [r.fid, r] as const));
-      const index = conf?.();
-      return {
-        node: node?.() ?? '',
-        nodes: (index?.nodes ?? []).map((n) => ({
-          name: n.name, fid: n.fid, state: (n.fid && rows.get(n.fid)?.state) || 'M0_NC_ONLINE',
-          processes: n.processes.map((p) => {
-            const r = rows.get(p.fid);
-            return {
-              fid: p.fid, kind: p.kind, endpoint: p.endpoint, state: r?.state ?? 'M0_NC_UNKNOWN',
-              event: r && r.event < EVENT_NAMES.length ? EVENT_NAMES[r.event]! : null,
-              services: p.services.map((s) => ({ fid: s.fid, type: s.type, state: rows.get(s.fid)?.state ?? 'M0_NC_UNKNOWN' })),
-              drives: p.sdevs.map((s) => ({ fid: s.drive ?? s.fid, sdev: s.fid, state: rows.get(s.drive ?? s.fid)?.state ?? 'M0_NC_ONLINE' })),
-            };
-          }),
-        })),
-        ...(dump?.kind === 'dump' ? { counters: dump.counters } : {}),
-      } as ClusterStatus;
+      // The core's model is the only one: the host shows what it answers.
+      const decision = core.statusQueried();
+      const answer = decision.actions.find((a) => a.kind === 'status');
+      if (answer?.kind !== 'status') throw new HaxError('HAX_ERR_CORE_ABORT', `the core gave no status (${decision.reason.code}: ${decision.reason.text})`);
+      return { node: node?.() ?? '', nodes: answer.status.nodes, counters: answer.status.counters };
     },
     states(fids): Note[] {
       const d = core.statesQueried(fids);

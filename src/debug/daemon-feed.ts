@@ -1,36 +1,37 @@
 // Turns what the daemon sees and decides into feed records: every core
-// decision (with its reason and the notes it broadcast) and the shim's link
-// and delivery events. Only reads; never changes what hax does.
+// decision as the core reports it (kind, reason, subject fids, the notes it
+// broadcast) and the shim's link and delivery events. Only reads; never
+// changes what hax does, and never works out after the fact what a decision
+// was: the core says so in its REASON record (assembly/actions.ts Out).
 import type { Decision } from '../core/core-host.ts';
+import { MSG_TYPE_NAMES } from '../core/abi.ts';
 import type { ShimEvent } from '../native/binding.ts';
 import type { LinkTable } from '../daemon/link-table.ts';
 import { formatFid } from '../fid.ts';
 import type { FeedDirection, FeedInput } from './feed-record.ts';
 
-/** Context keys the daemon passes with a decision (see hax-daemon.ts apply()). */
-interface DecisionContext {
-  linkId?: number; tag?: number; type?: string; reqId?: number; remote?: string;
-  route?: string; opId?: number; key?: string; service?: string; rows?: number; why?: string;
-}
+/**
+ * Which way a decision's input came, by the core's decision kind: the event
+ * names of its transition table (assembly/machine/core.ts) and the message
+ * types a MessageReceived is narrowed to. A kind missing here is hax's own.
+ */
+const DIRECTION: ReadonlyMap<string, FeedDirection> = new Map<string, FeedDirection>([
+  ['MessageReceived', 'motr→hax'], ['EntrypointRequested', 'motr→hax'],
+  ...MSG_TYPE_NAMES.map((t) => [t, 'motr→hax'] as [string, FeedDirection]),
+  ['HealthReported', 'consul→hax'], ['BqMessage', 'consul→hax'], ['ProcessKeyPosted', 'consul→hax'],
+  ['ViewUpdated', 'consul→hax'], ['ConfLoaded', 'consul→hax'], ['ProcessesLoaded', 'consul→hax'], ['HealthViewed', 'consul→hax'],
+  ['ConsulReplied', 'hax→consul'],
+]);
 
-function classify(ctx: DecisionContext): { direction: FeedDirection; kind: string } {
-  if (ctx.linkId !== undefined && ctx.tag !== undefined) return { direction: 'motr→hax', kind: ctx.type ?? 'MESSAGE' };
-  if (ctx.reqId !== undefined) return { direction: 'motr→hax', kind: 'ENTRYPOINT' };
-  if (ctx.route === 'POST /') return { direction: 'consul→hax', kind: 'HEALTH' };
-  if (ctx.route !== undefined) return { direction: 'consul→hax', kind: ctx.route.includes('bq') ? 'BQ' : 'WATCH' };
-  if (ctx.opId !== undefined) return { direction: 'hax→consul', kind: 'CONSUL_WRITE' };
-  if (ctx.rows !== undefined || ctx.why !== undefined) return { direction: 'consul→hax', kind: 'MODEL' };
-  return { direction: 'hax', kind: 'DECISION' };
-}
+/** The process a decision is about: its first subject that is a process fid (type byte 'r'). */
+const processOf = (subjects: string[]): string | undefined => subjects.find((f) => f.startsWith('0x72'));
 
-export function feedOfDecision(decision: Decision, context: Record<string, unknown>, links: LinkTable): FeedInput {
-  const ctx = context as DecisionContext;
-  const { direction, kind } = classify(ctx);
-  const link = ctx.linkId !== undefined ? links.get(ctx.linkId) : undefined;
+export function feedOfDecision(decision: Decision): FeedInput {
   const notes = decision.actions.flatMap((a) => (a.kind === 'broadcast' ? a.notes : []));
   return {
-    direction, kind, linkId: ctx.linkId,
-    process: link ? formatFid(link.processFid) : undefined,
+    direction: DIRECTION.get(decision.kind) ?? 'hax', kind: decision.kind,
+    process: processOf(decision.subjects),
+    subjects: decision.subjects.length ? decision.subjects : undefined,
     summary: decision.actions.length ? `actions: ${[...new Set(decision.actions.map((a) => a.kind))].join(', ')}` : 'no action',
     notes: notes.length ? notes : undefined,
     reason: { code: decision.reason.code, text: decision.reason.text },

@@ -10,11 +10,18 @@ export interface FeedRecord {
   seq: number;
   time: string;
   direction: FeedDirection;
-  /** EVENT_PROCESS, NVEC, ENTRYPOINT, HEALTH, LINK, DELIVERY, ... */
+  /**
+   * A core decision's kind as the core reports it (its event name, e.g.
+   * EntrypointRequested, HealthReported, ConsulReplied, or the message type
+   * of a MessageReceived: EVENT_PROCESS, NVEC, ...); LINK, DELIVERY,
+   * PROTOCOL_ERROR, IO_ERROR for the shim's events.
+   */
   kind: string;
   linkId?: number;
   /** Process fid (0x..:0x..) the record is about, when known. */
   process?: string;
+  /** The fids a core decision is about, as the core names them. */
+  subjects?: string[];
   summary?: string;
   notes?: FeedNote[];
   delivery?: { outcome: 'delivered' | 'not-delivered'; latencyMs?: number };
@@ -38,7 +45,7 @@ export function parseFilter(search: URLSearchParams): FeedFilter {
 export function matches(filter: FeedFilter, r: FeedRecord): boolean {
   if (filter.kinds && !filter.kinds.has(r.kind)) return false;
   if (filter.fids) {
-    const about = [r.process, ...(r.notes ?? []).map((n) => n.fid)];
+    const about = [r.process, ...(r.subjects ?? []), ...(r.notes ?? []).map((n) => n.fid)];
     if (!about.some((f) => f !== undefined && filter.fids!.has(f))) return false;
   }
   return true;

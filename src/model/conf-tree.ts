@@ -1,17 +1,12 @@
 // Turns the m0conf/ KV tree (hare's layout, hax-reference.md §6.1) into the
-// core's conf records, and keeps a host-side index of it for the status
-// route. Both trees are read: the fid-keyed one (objects and their states)
+// core's conf records. The host keeps no model of its own: the status route
+// and the monitor ask the core (assembly/machine/status.ts). Both trees are read: the fid-keyed one (objects and their states)
 // and the name-keyed one (process kinds from their service types, endpoints),
 // plus the sites tree (enclosures, controllers, drives) and pools.
 import { parseFid, fidFromKey, formatFid, PROCESS_CONTAINER, type Fid } from '../fid.ts';
 import { CONF, KIND, type ConfRow } from '../core/records.ts';
 
 export interface KvItem { key: string; value: string; modifyIndex: number }
-
-export interface ConfProcess { fid: string; node: string; kind: string; endpoint: string; services: { fid: string; type: string }[]; sdevs: { fid: string; path: string; drive: string | null }[] }
-export interface ConfIndex { nodes: { name: string; fid: string | null; processes: ConfProcess[] }[]; byProcess: Map<string, ConfProcess> }
-
-const KIND_NAMES = ['other', 'hax', 'confd', 'ios', 'client'];
 
 function json(value: string): Record<string, unknown> {
   try { const v = JSON.parse(value); return v && typeof v === 'object' ? v as Record<string, unknown> : {}; } catch { return {}; }
@@ -49,7 +44,7 @@ class FidMemo {
   }
 }
 
-export function parseConfTree(items: KvItem[], clientTypesText = ''): { rows: ConfRow[]; index: ConfIndex } {
+export function parseConfTree(items: KvItem[], clientTypesText = ''): ConfRow[] {
   const memo = new FidMemo();
   let clientTypes: string[] = [];
   try { const v = JSON.parse(clientTypesText); if (Array.isArray(v)) clientTypes = v.map(String); } catch { /* none */ }
@@ -57,9 +52,6 @@ export function parseConfTree(items: KvItem[], clientTypesText = ''): { rows: Co
   const svcTypes = new Map<string, string[]>();        // process fid text → service types
   const svcTypeOf = new Map<string, string>();         // service fid text → type (name-keyed)
   const endpoints = new Map<string, string>();         // process fid text → endpoint
-  const processNode = new Map<string, string>();       // process fid text → host (name-keyed)
-  const hostByNodeFid = new Map<string, string>();
-  const index: ConfIndex = { nodes: [], byProcess: new Map() };
   // Keys split once; no closure or spread per item (tsx wraps every inner
   // function in a naming helper, and this loop runs over every key).
   const parts = items.map((it) => it.key.split('/'));
@@ -70,7 +62,6 @@ export function parseConfTree(items: KvItem[], clientTypesText = ''): { rows: Co
     const pf = fidFromKey(PROCESS_CONTAINER, p[4]!);
     if (!pf) continue;
     const pfText = memo.text(pf);
-    processNode.set(pfText, p[2]!);
     if (p[5] === 'services' && p[6]) {
       const list = svcTypes.get(pfText) ?? [];
       list.push(p[6]);
@@ -89,10 +80,7 @@ export function parseConfTree(items: KvItem[], clientTypesText = ''): { rows: Co
     if (nf) {
       const v = json(it.value);   // fid-keyed values are JSON; the name-keyed tree never gets here
       if (p.length === 3) {
-        const name = s(v.name);
-        hostByNodeFid.set(memo.text(nf), name);
-        push({ type: CONF.node, fid: nf, name, state: s(v.state), modifyIndex, key });
-        index.nodes.push({ name, fid: memo.text(nf), processes: [] });
+        push({ type: CONF.node, fid: nf, name: s(v.name), state: s(v.state), modifyIndex, key });
       } else if (p.length === 5 && p[3] === 'processes') {
         const pf = f(p, 4);
         if (!pf) continue;
@@ -100,7 +88,9 @@ export function parseConfTree(items: KvItem[], clientTypesText = ''): { rows: Co
         const kind = kindOf(svcTypes.get(t) ?? [], clientTypes);
         push({ type: CONF.process, fid: pf, parent: nf, kind, name: s(v.name), endpoint: endpoints.get(t) ?? '', state: s(v.state), modifyIndex, key });
       } else if (p.length === 7 && p[5] === 'services' && f(p, 6)) {
-        push({ type: CONF.service, fid: f(p, 6)!, parent: f(p, 4), name: s(v.name), state: s(v.state), modifyIndex, key });
+        // the name-keyed tree's service type is the authority; the value's name is the fallback
+        const sf = f(p, 6)!;
+        push({ type: CONF.service, fid: sf, parent: f(p, 4), name: svcTypeOf.get(memo.text(sf)) ?? s(v.name), state: s(v.state), modifyIndex, key });
       } else if (p.length === 9 && p[7] === 'sdevs' && f(p, 8)) {
         push({ type: CONF.sdev, fid: f(p, 8)!, parent: f(p, 6), name: s(v.path), state: s(v.state), modifyIndex, key });
       }
@@ -125,27 +115,5 @@ export function parseConfTree(items: KvItem[], clientTypesText = ''): { rows: Co
       push({ type: CONF.other, fid: f(p, 2)!, name: s(json(it.value).name), modifyIndex, key: '' });
     }
   }
-  // host-side index for the status route
-  const drivesBySdev = new Map<string, string>();
-  for (const r of rows) if (r.type === CONF.drive && r.ref) drivesBySdev.set(memo.text(r.ref), memo.text(r.fid));
-  const nodeByFid = new Map(index.nodes.map((n) => [n.fid, n] as const));
-  const procs = new Map<string, ConfProcess>();
-  const svcProc = new Map<string, ConfProcess>();
-  for (const r of rows) {
-    const t = memo.text(r.fid);
-    if (r.type === CONF.process) {
-      const cp: ConfProcess = { fid: t, node: hostByNodeFid.get(memo.text(r.parent!)) ?? processNode.get(t) ?? '', kind: KIND_NAMES[r.kind ?? 0]!, endpoint: r.endpoint ?? '', services: [], sdevs: [] };
-      procs.set(t, cp);
-      index.byProcess.set(t, cp);
-      nodeByFid.get(memo.text(r.parent!))?.processes.push(cp);
-    } else if (r.type === CONF.service) {
-      const cp = procs.get(memo.text(r.parent!));
-      if (cp) { cp.services.push({ fid: t, type: svcTypeOf.get(t) ?? r.name ?? '' }); svcProc.set(t, cp); }
-    } else if (r.type === CONF.sdev) {
-      svcProc.get(memo.text(r.parent!))?.sdevs.push({ fid: t, path: r.name ?? '', drive: drivesBySdev.get(t) ?? null });
-    }
-  }
-  return { rows, index };
+  return rows;
 }
-
-export const fidText = (f: Fid) => formatFid(f);

@@ -6,11 +6,11 @@ import type { ConsulClient } from '../consul/client.ts';
 import { BlockingWatch, watchLogHooks } from '../consul/blocking.ts';
 import { parseFid } from '../fid.ts';
 import type { HealthRow, ProcessRow } from '../core/records.ts';
-import { parseConfTree, type ConfIndex, type KvItem } from './conf-tree.ts';
+import { parseConfTree, type KvItem } from './conf-tree.ts';
 import type { ConfRow } from '../core/records.ts';
 
 export interface ModelEvents {
-  onConf(index: number, rows: ConfRow[], confIndex: ConfIndex): void;
+  onConf(index: number, rows: ConfRow[]): void;
   onProcesses(index: number, rows: ProcessRow[], restarts: { fid: ReturnType<typeof parseFid> & object; count: number }[]): void;
   onHealth(index: number, service: string, rows: HealthRow[]): void;
   onLog(level: 'info' | 'warn' | 'debug', msg: string, fields?: Record<string, unknown>): void;
@@ -63,8 +63,7 @@ export class ModelSource {
     });
     const clientTypes = (await this.#consul.kv.get('m0_client_types').catch(() => undefined))?.value ?? '';
     const conf = kvWatch('m0conf/', (items, index) => {
-      const { rows, index: ci } = parseConfTree(items, clientTypes);
-      this.#events.onConf(index, rows, ci);
+      this.#events.onConf(index, parseConfTree(items, clientTypes));
       if (this.#processes) this.#events.onProcesses(this.#processes.index, this.#processes.rows, this.#restarts);
     }, CONF_WATCH_INTERVAL_MS);
     const procs = kvWatch('processes/', (items, index) => {

@@ -6,6 +6,7 @@
 import { fileURLToPath } from 'node:url';
 import type { Fid } from '../fid.ts';
 import { guardWarnings, loadGuarded, type GuardReport } from './signal-guard.ts';
+import { NativeError } from '../errors.ts';
 
 export interface ShimOptions {
   /** socket backend: tcp:HOST:PORT / unix:PATH addresses to listen on. */
@@ -140,9 +141,7 @@ export function loadAddon(): NativeAddon {
     addon = module;
     loadReport = report;
   } catch (cause) {
-    const err = new Error(`cannot load native shim ${ADDON_PATH} (run npm run build:native)`, { cause });
-    (err as Error & { code: string }).code = 'HAX_ERR_NATIVE_LOAD';
-    throw err;
+    throw new NativeError('HAX_ERR_NATIVE_LOAD', `cannot load native shim ${ADDON_PATH} (run npm run build:native)`, { cause });
   }
   return addon;
 }
@@ -168,7 +167,16 @@ export function addonLoadWarnings(): { msg: string; fields: Record<string, unkno
 export function sdNotify(state: string): boolean {
   const socket = process.env.NOTIFY_SOCKET;
   if (!socket) return false;
-  return loadAddon().notify(state, socket);
+  return native(() => loadAddon().notify(state, socket));
+}
+
+/**
+ * Runs an addon call; an Error it throws (with `.code`, native/src/js_values.cc)
+ * becomes a NativeError with the same code. HAX_ERR_NATIVE is the code of a
+ * throw that carries none (a bug in the shim).
+ */
+function native<T>(call: () => T): T {
+  try { return call(); } catch (error) { throw NativeError.from(error, 'HAX_ERR_NATIVE'); }
 }
 
 // ---- typed wrapper -------------------------------------------------------
@@ -176,7 +184,7 @@ export function sdNotify(state: string): boolean {
 /**
  * The HA-link shim: listens for Motr peers, runs the link layer on its own
  * I/O thread, and reports everything as batches of ShimEvent. Errors thrown
- * by methods carry `.code` (HAX_ERR_*).
+ * by methods are NativeErrors with a code (HAX_ERR_*, docs/errors.md).
  */
 export class Shim {
   private constructor(private readonly native: NativeShim) {}
@@ -184,26 +192,27 @@ export class Shim {
   /** True when this build of the addon has the motr backend. */
   static get motrAvailable(): boolean { return loadAddon().motrAvailable; }
 
-  /** Throws an Error with .code (HAX_ERR_BAD_OPTIONS, HAX_ERR_LISTEN) on bad options. */
+  /** Throws a NativeError (HAX_ERR_BAD_OPTIONS, HAX_ERR_LISTEN, ...) on bad options. */
   static start(options: ShimOptions, onEvents: (events: ShimEvent[]) => void): Shim {
-    return new Shim(new (loadAddon().Shim)(options, onEvents));
+    const addon = loadAddon();
+    return new Shim(native(() => new addon.Shim(options, onEvents)));
   }
 
   entrypointReply(reqId: number, rc: number, confds: Confd[], quorum: number, rmFid: Fid, rmEndpoint: string): void {
-    this.native.entrypointReply(reqId, rc, confds, quorum, rmFid, rmEndpoint);
+    native(() => this.native.entrypointReply(reqId, rc, confds, quorum, rmFid, rmEndpoint));
   }
 
   /** Queues one m0_ha_msg; returns the odd tag assigned (written into hm_tag). */
   send(linkId: number, msg: Uint8Array): number {
-    return this.native.send(linkId, msg);
+    return native(() => this.native.send(linkId, msg));
   }
 
   delivered(linkId: number, tag: number): void {
-    this.native.delivered(linkId, tag);
+    native(() => this.native.delivered(linkId, tag));
   }
 
   disconnect(linkId: number): void {
-    this.native.disconnect(linkId);
+    native(() => this.native.disconnect(linkId));
   }
 
   stats(): ShimStats {
@@ -212,7 +221,7 @@ export class Shim {
 
   /** Closes everything, reports not-delivered/disconnected, joins the I/O thread. */
   stop(): Promise<void> {
-    return this.native.stop();
+    return this.native.stop().catch((error: unknown) => { throw NativeError.from(error, 'HAX_ERR_NATIVE'); });
   }
 
   /** Addition: by default a started shim keeps Node alive; unref() lets it exit while idle. */
