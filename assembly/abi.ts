@@ -56,6 +56,13 @@ export const EV_PROCESS_KEY: u16 = 14;
 export const EV_COUNT: i32 = 15;
 export const EV_STATUS_QUERIED: u16 = 32;
 //   (empty)                          → one ACT_STATUS (machine/status.ts)
+// RC election (machine/election.ts)
+export const EV_LEADER_OBSERVED: u16 = 40;
+//   str value, str session ('' when no session holds the key), u64 nowMs, u32 random
+export const EV_ELECTION_TICK: u16 = 41;
+//   u64 nowMs, u32 random                     (the call-back an ACT_ELECTION asked for)
+export const EV_ELECTION_RESULT: u16 = 42;
+//   u8 op, u8 ok, str session (the one created, or the one the op was about), u64 nowMs, u32 random
 // Trailing optional fields of older events:
 //   EV_VIEW_UPDATED        … opt u8 isRc (the leader value is this node)
 //   EV_ENTRYPOINT_REQUESTED … opt u64 nowMs, u32 linkHint (unused), fid processFid (unused)
@@ -102,6 +109,9 @@ export const ACT_STATUS: u16 = 0x120;
 //   u32 nNodes × (str name, fid, u32 state, u32 nProcs × process), u32 m × (str counter, u32 value)
 //   process: fid, str kind, str endpoint, u32 state, u8 event (255 none),
 //            u32 nServices × (fid, str type, u32 state), u32 nDrives × (fid drive, fid sdev, u32 state)
+export const ACT_ELECTION: u16 = 0x130;
+//   u8 op (0 none, 1 create session, 2 acquire leader, 3 destroy session), str session, str value (node name),
+//   u32 lockDelaySec, u32 n × str check, u64 tickAtMs (0: no call-back; else call handle(ElectionTick) at or after it)
 export const OUT_CODEC_ERROR: u16 = 0x1f0;
 //   u32 code, u32 offset, str detail      (codec entry points only)
 export const OUT_CODEC_RESULT: u16 = 0x1f1;

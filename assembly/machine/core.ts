@@ -1,10 +1,11 @@
 // The core's transition table: one row per event, each naming its handler and
 // the reason codes it can give. Special cases live in the handlers (one file
 // per family: entrypoint.ts, messages.ts → process-event.ts / nvec.ts,
-// health.ts, queue.ts, load.ts, query.ts, status.ts).
+// health.ts, queue.ts, load.ts, query.ts, status.ts, election.ts).
 //
 // Reason codes of the rows kept here:
 //   VIEW_STORED               ViewUpdated: confds, RM and "this node is RC" remembered
+//   RC_DUTIES_TAKEN           ViewUpdated made this node the RC: processes of nodes that died meanwhile announced (health.ts actOnHealth)
 //   EVENT_RECORDED            ConsulReplied ok: the write is durable → Acknowledge (and drop a dead process's links)
 //   WRITE_DURABLE             ConsulReplied ok for a write no Motr message waits on
 //   EVENT_WRITE_FAILED        ConsulReplied not ok: no ack, Motr re-sends after reconnect
@@ -15,17 +16,20 @@ import {
   EV_VIEW_UPDATED, EV_ENTRYPOINT_REQUESTED, EV_MESSAGE_RECEIVED, EV_CONSUL_REPLIED, EV_HEALTH_REPORTED,
   EV_IDENTITY_SET, EV_CONF_LOADED, EV_PROCESSES_LOADED, EV_HEALTH_VIEWED, EV_TIMER_FIRED, EV_BQ_MESSAGE,
   EV_STATES_QUERIED, EV_DUMP_REQUESTED, EV_PROCESS_KEY, EV_STATUS_QUERIED,
+  EV_LEADER_OBSERVED, EV_ELECTION_TICK, EV_ELECTION_RESULT,
 } from '../abi';
 import { ViewUpdated, ConsulReplied } from '../events';
 import { state } from './state';
 import { settle } from './commit';
 import { onMessageReceived } from './messages';
-import { onHealthReported } from './health';
+import { onHealthReported, actOnHealth } from './health';
+import { O_PROCESS } from './model';
 import { onEntrypointRequested, onTimerFired } from './entrypoint';
 import { onIdentitySet, onConfLoaded, onProcessesLoaded, onHealthViewed } from './load';
 import { onBqMessage, onProcessKey } from './queue';
 import { onStatesQueried, onDumpRequested } from './query';
 import { onStatusQueried } from './status';
+import { onLeaderObserved, onElectionTick, onElectionResult } from './election';
 
 export type Handler = (r: Reader, out: Out) => void;
 
@@ -34,7 +38,7 @@ export class Transition {
 }
 
 export const TRANSITIONS: Array<Transition> = [
-  new Transition(EV_VIEW_UPDATED, 'ViewUpdated', onViewUpdated, 'VIEW_STORED'),
+  new Transition(EV_VIEW_UPDATED, 'ViewUpdated', onViewUpdated, 'VIEW_STORED RC_DUTIES_TAKEN'),
   new Transition(EV_ENTRYPOINT_REQUESTED, 'EntrypointRequested', onEntrypointRequested,
     'ENTRYPOINT_ANSWERED ENTRYPOINT_RESTART_DETECTED ENTRYPOINT_DEFERRED ENTRYPOINT_NO_CONFD ENTRYPOINT_STOPPING ENTRYPOINT_BAD_REQUEST'),
   new Transition(EV_MESSAGE_RECEIVED, 'MessageReceived', onMessageReceived,
@@ -56,6 +60,12 @@ export const TRANSITIONS: Array<Transition> = [
   new Transition(EV_DUMP_REQUESTED, 'DumpRequested', onDumpRequested, 'DUMP_WRITTEN'),
   new Transition(EV_PROCESS_KEY, 'ProcessKeyPosted', onProcessKey, 'PROCESS_KEY_BROADCAST PROCESS_KEY_SKIPPED'),
   new Transition(EV_STATUS_QUERIED, 'StatusQueried', onStatusQueried, 'STATUS_ANSWERED'),
+  new Transition(EV_LEADER_OBSERVED, 'LeaderObserved', onLeaderObserved,
+    'ELECTION_STANDING ELECTION_NOT_ELIGIBLE ELECTION_HELD_BY_OTHER ELECTION_HELD_BY_US ELECTION_IDLE'),
+  new Transition(EV_ELECTION_TICK, 'ElectionTick', onElectionTick,
+    'ELECTION_SESSION_REQUESTED ELECTION_ACQUIRE_REQUESTED ELECTION_STANDING ELECTION_NOT_ELIGIBLE ELECTION_IDLE'),
+  new Transition(EV_ELECTION_RESULT, 'ElectionResult', onElectionResult,
+    'ELECTION_ACQUIRE_REQUESTED ELECTION_SESSION_REQUESTED ELECTION_WON ELECTION_RETRY ELECTION_IDLE ELECTION_NOT_ELIGIBLE'),
 ];
 
 /** Runs the row for `tag`; an unknown tag is host misuse. */
@@ -74,10 +84,20 @@ function onViewUpdated(r: Reader, out: Out): void {
   state.confds = e.confds;
   state.rm = e.rm;
   state.viewSeen = true;
+  const wasRc = state.isRc;
   if (r.remaining >= 1) state.isRc = r.u8('isRc') != 0;
   const rm = e.rm;
-  out.reason('VIEW_STORED', e.confds.length.toString() + ' confd(s), RM ' +
-    (rm === null ? 'none' : (rm.fid.toString() + ' at ' + rm.endpoint)) + (state.isRc ? '; this node is the RC' : ''));
+  const stored = e.confds.length.toString() + ' confd(s), RM ' +
+    (rm === null ? 'none' : (rm.fid.toString() + ' at ' + rm.endpoint)) + (state.isRc ? '; this node is the RC' : '');
+  if (!wasRc && state.isRc && state.model.loaded) {
+    // The RC's duty moves with the role: nodes that died while another node
+    // was RC (the old RC itself, say) are announced now, from the model's health.
+    const procs = new Array<i32>();
+    for (let i = 0; i < state.model.objs.length; i++) if (state.model.objs[i].type == O_PROCESS) procs.push(i);
+    const acted = actOnHealth(procs, out);
+    if (acted.length > 0) { out.reason('RC_DUTIES_TAKEN', stored + '; this node became the RC: ' + acted); return; }
+  }
+  out.reason('VIEW_STORED', stored);
 }
 
 function onConsulReplied(r: Reader, out: Out): void {

@@ -154,6 +154,23 @@ function onHealthWithModel(e: HealthReported, consulIndex: u64, out: Out): void 
       aheadNote = ' (X-Consul-Index ' + consulIndex.toString() + ' is ahead of every index Consul gave hax, ' + known.toString() + ': compared, not kept)';
     }
   }
+  const acted = actOnHealth(procs, out);
+  const staleNote = (stale ? ' (payload index ' + consulIndex.toString() + ' older than the model\'s ' + m.healthIndex.toString() + ': the model\'s health was used)' : '') + aheadNote;
+  if (acted.length == 0) {
+    out.reason('HEALTH_NO_CHANGE', e.entries.toString() + ' entr(ies), ' + procs.length.toString() +
+      ' process(es) of the conf tree: none newly OFFLINE/FAILED on this node' + staleNote);
+    return;
+  }
+  out.reason('HEALTH_ACTED', acted + staleNote);
+}
+
+/**
+ * Steps 3–4 for the processes `procs` (model indexes): records, publishes and
+ * broadcasts those that are newly OFFLINE/FAILED and are this hax's to
+ * announce. Returns what was done ('' for nothing).
+ */
+export function actOnHealth(procs: Array<i32>, out: Out): string {
+  const m = state.model;
   const plan = new Plan();
   let acted = '';
   let txns = 0;
@@ -186,12 +203,7 @@ function onHealthWithModel(e: HealthReported, consulIndex: u64, out: Out): void 
     txns += commit(out, one, c);
     acted += (acted.length ? ', ' : '') + fid + (local ? '' : ' (node ' + host + ' dead, this node is RC)');
   }
-  const staleNote = (stale ? ' (payload index ' + consulIndex.toString() + ' older than the model\'s ' + m.healthIndex.toString() + ': the model\'s health was used)' : '') + aheadNote;
-  if (plan.size == 0) {
-    out.reason('HEALTH_NO_CHANGE', e.entries.toString() + ' entr(ies), ' + procs.length.toString() +
-      ' process(es) of the conf tree: none newly OFFLINE/FAILED on this node' + staleNote);
-    return;
-  }
+  if (plan.size == 0) return '';
   emitBroadcast(out, plan, 0, [], [], false);
-  out.reason('HEALTH_ACTED', acted + ' went OFFLINE: processes/<fid> STOPPED in ' + txns.toString() + ' txn(s), broadcast ' + plan.summary() + staleNote);
+  return acted + ' went OFFLINE: processes/<fid> STOPPED in ' + txns.toString() + ' txn(s), broadcast ' + plan.summary();
 }

@@ -6,6 +6,7 @@
 import { Endpoint } from '../events';
 import { Model } from './model';
 import { FidStates } from './fid-states';
+import { Election } from './election';
 
 export const PENDING_MAX: i32 = 65536;
 
@@ -44,6 +45,8 @@ export class CoreState {
   stopping: bool = false;
   nextBroadcastId: u32 = 1;
   delayed: Array<DelayedReply> = [];
+  /** RC election (election.ts). */
+  election: Election = new Election();
   /** Counters shown by the status dump: message types without a rule, errors. */
   counters: Map<string, u32> = new Map();
 

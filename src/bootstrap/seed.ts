@@ -106,9 +106,20 @@ async function memberNames(consul: ConsulClient): Promise<Set<string>> {
   return new Set((res.body ?? []).map((m) => m.Name));
 }
 
+/**
+ * The checks the leader session is tied to, as hax's RC election ties its own
+ * (assembly/machine/election.ts): the node's serfHealth and the checks of its
+ * confd and hax, so that the key is released when any of them fails.
+ */
+function leaderChecks(cluster: Cluster, holder: string): string[] {
+  const node = cluster.nodes.find((n) => hostOf(n.name) === hostOf(holder));
+  const own = (node?.processes ?? []).filter((p) => p.kind === 'confd' || p.kind === 'hax').map((p) => `service:${p.fidk}`);
+  return ['serfHealth', ...own];
+}
+
 /** Takes the leader key for `holder` with a new session of the agent's node; refuses when another session holds it. */
-async function takeLeader(consul: ConsulClient, holder: string, agentNode: string): Promise<string> {
-  const session = await consul.session.create({ Name: 'leader', Node: agentNode, Checks: ['serfHealth'], LockDelay: '2s' });
+async function takeLeader(consul: ConsulClient, holder: string, agentNode: string, checks: string[]): Promise<string> {
+  const session = await consul.session.create({ Name: 'leader', Node: agentNode, Checks: checks, LockDelay: '2s' });
   if (await consul.kv.acquire('leader', holder, session)) return session;
   // Not ours to hold: the session would outlive this command otherwise.
   await new ConsulTransport(consul.url).request(`/v1/session/destroy/${encodeURIComponent(session)}`, { method: 'PUT' });
@@ -145,7 +156,7 @@ export async function seedCluster(consul: ConsulClient, cluster: Cluster, leader
     for (const p of node.processes) checks.push(await registerProcess(consul, node.name, p, local(node.name)));
   }
   const holder = leaderNode && local(leaderNode) ? leaderNode : hostOf(agentNode);
-  const leaderSession = await takeLeader(consul, holder, agentNode);
+  const leaderSession = await takeLeader(consul, holder, agentNode, leaderChecks(cluster, holder));
   return { leaderSession, checks, kvPairs: kv.length };
 }
 
@@ -253,7 +264,7 @@ export async function bootstrapCluster(consul: ConsulClient, cluster: Cluster, o
   for (const { node, p } of toRegister) checks.push(await registerProcess(consul, node, p, local(node)));
   let session = leader?.entry.Session && leaderSession ? leader.entry.Session : undefined;
   const taken = !session;
-  if (!session) session = await takeLeader(consul, holder, agentNode);
+  if (!session) session = await takeLeader(consul, holder, agentNode, leaderChecks(cluster, holder));
   // Last: the record that the whole description is there.
   if (!recordedEntry) await writeKv(consul, [[BOOTSTRAP_KEY, JSON.stringify({ description: digest, kvPairs: want.length, services: services.length })]], true);
   const outcome = fresh ? 'seeded' : missing.length || toRegister.length || taken || !recordedEntry ? 'completed' : 'unchanged';

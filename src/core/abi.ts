@@ -18,6 +18,9 @@ export const EV_STATES_QUERIED = 12;
 export const EV_DUMP_REQUESTED = 13;
 export const EV_PROCESS_KEY = 14;
 export const EV_STATUS_QUERIED = 32;
+export const EV_LEADER_OBSERVED = 40;
+export const EV_ELECTION_TICK = 41;
+export const EV_ELECTION_RESULT = 42;
 export const CONF_POOL_MEMBER = 9;
 
 export const HEALTH_STATUS_CODES = { passing: 0, warning: 1, critical: 2, maintenance: 3 } as const;
@@ -36,6 +39,7 @@ export const ACT_NOTES = 0x10a;
 export const ACT_DUMP = 0x10b;
 export const ACT_TIMER = 0x10c;
 export const ACT_STATUS = 0x120;
+export const ACT_ELECTION = 0x130;
 export const OUT_CODEC_ERROR = 0x1f0;
 export const OUT_CODEC_RESULT = 0x1f1;
 

@@ -16,4 +16,11 @@ export type CoreEvent =
   | { type: 'conf-loaded'; index: number; rows: ConfRow[] }
   | { type: 'processes-loaded'; index: number; rows: ProcessRow[]; restarts: { fid: Fid; count: number }[] }
   | { type: 'health-viewed'; index: number; service: string; rows: HealthRow[] }
-  | { type: 'status-queried' };
+  | { type: 'status-queried' }
+  | { type: 'leader-observed'; value: string; session: string; nowMs: number; random: number }
+  | { type: 'election-tick'; nowMs: number; random: number }
+  | { type: 'election-result'; op: ElectionOp; ok: boolean; session: string; nowMs: number; random: number };
+
+/** What an ACT_ELECTION asks the host to do (assembly/machine/election.ts OP_*). */
+export type ElectionOp = 'none' | 'create-session' | 'acquire' | 'destroy-session';
+export const ELECTION_OPS: readonly ElectionOp[] = ['none', 'create-session', 'acquire', 'destroy-session'];

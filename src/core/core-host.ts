@@ -16,13 +16,14 @@ import {
   STATE_NAMES, EV_IDENTITY_SET, EV_CONF_LOADED, EV_PROCESSES_LOADED, EV_HEALTH_VIEWED, EV_TIMER_FIRED, EV_BQ_MESSAGE,
   EV_STATES_QUERIED, EV_DUMP_REQUESTED, EV_PROCESS_KEY, ACT_CONSUL_TXN, ACT_BROADCAST_TO, ACT_SEND, ACT_DROP_LINKS,
   ACT_AWAIT_DELIVERY, ACT_NOTES, ACT_DUMP, ACT_TIMER, EV_STATUS_QUERIED, ACT_STATUS,
+  EV_LEADER_OBSERVED, EV_ELECTION_TICK, EV_ELECTION_RESULT, ACT_ELECTION,
 } from './abi.ts';
 import type { ConfRow, ProcessRow, HealthRow, DumpRow } from './records.ts';
 import { RecordReader, RecordWriter } from './records.ts';
 import { compileCore, instantiateCore, writeInput, readOutput, type CoreExports } from './wasm.ts';
 import { formatFid } from './codec.ts';
 import { readStatus, type CoreStatus } from './status-record.ts';
-import type { CoreEvent, CoreView } from './core-events.ts';
+import { ELECTION_OPS, type CoreEvent, type CoreView, type ElectionOp } from './core-events.ts';
 import { CoreAbort } from './wasm.ts';
 import { HaxError } from '../errors.ts';
 
@@ -41,7 +42,8 @@ export type CoreAction =
   | { kind: 'notes'; notes: { fid: string; state: string }[] }
   | { kind: 'dump'; rows: DumpRow[]; counters: Record<string, number> }
   | { kind: 'timer'; dueMs: number }
-  | { kind: 'status'; status: CoreStatus };
+  | { kind: 'status'; status: CoreStatus }
+  | { kind: 'election'; op: ElectionOp; session: string; value: string; lockDelaySec: number; checks: string[]; tickAtMs: number };
 /** One op of a core txn: verb set | delete | publish (key = BQ message_type, value = payload JSON). */
 export interface TxnOp { verb: 'set' | 'delete' | 'publish'; key: string; value: string }
 /**
@@ -87,6 +89,14 @@ export class CoreHost {
       case 'processes-loaded': return this.processesLoaded(event.index, event.rows, event.restarts);
       case 'health-viewed': return this.healthViewed(event.index, event.service, event.rows);
       case 'status-queried': return this.statusQueried();
+      case 'leader-observed':
+        return this.#run(RecordWriter.record(EV_LEADER_OBSERVED, (w) => { w.str(event.value).str(event.session).u64(BigInt(Math.floor(event.nowMs))).u32(event.random >>> 0); }));
+      case 'election-tick':
+        return this.#run(RecordWriter.record(EV_ELECTION_TICK, (w) => { w.u64(BigInt(Math.floor(event.nowMs))).u32(event.random >>> 0); }));
+      case 'election-result':
+        return this.#run(RecordWriter.record(EV_ELECTION_RESULT, (w) => {
+          w.u8(ELECTION_OPS.indexOf(event.op)).u8(event.ok ? 1 : 0).str(event.session).u64(BigInt(Math.floor(event.nowMs))).u32(event.random >>> 0);
+        }));
     }
   }
 
@@ -363,6 +373,15 @@ export function parseDecision(out: Uint8Array): Decision {
       case ACT_STATUS:
         actions.push({ kind: 'status', status: readStatus(r) });
         break;
+      case ACT_ELECTION: {
+        const op = ELECTION_OPS[r.u8()] ?? 'none';
+        const session = r.str(); const value = r.str(); const lockDelaySec = r.u32();
+        const n = r.u32();
+        const checks: string[] = [];
+        for (let i = 0; i < n; i++) checks.push(r.str());
+        actions.push({ kind: 'election', op, session, value, lockDelaySec, checks, tickAtMs: Number(r.u64()) });
+        break;
+      }
       default:
         throw new Error(`core output: unknown record tag 0x${tag.toString(16)}`);
     }

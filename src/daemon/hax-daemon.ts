@@ -24,6 +24,7 @@ import { Performer } from './performer.ts';
 import { BqConsumer } from './bq-consumer.ts';
 import { nodeNameOf, resolveIdentity, type Identity } from './identity.ts';
 import { recordHttpPort, registerOwnServices } from './own-services.ts';
+import { ElectionPerformer, electionRandom } from './election-performer.ts';
 import type { HaxConfig } from './hax-config.ts';
 import { startShim } from './shim-start.ts';
 import { DecisionLoop } from './decision-loop.ts';
@@ -84,8 +85,10 @@ export async function startHax(config: HaxConfig, log: Logger, options: StartOpt
   const performer = new Performer({
     shim: () => shim, links, writer, log, metrics, haxFid: () => identity.processFid, deliveryTimeoutMs: config.deliveryTimeoutMs,
     onTimer: (dueMs) => timer.arm(dueMs),
+    onElection: (action) => election.perform(action),
     onAck: (linkId, tag) => latency.acknowledged(linkId, tag),
   });
+  const election = new ElectionPerformer(consul, (event) => loop.handle(event), log.child('election'));
   const loop = new DecisionLoop({ core, performer, feed, metrics, log: log.child('core') });
   const perform = (decision: Parameters<DecisionLoop['perform']>[0], fields?: Record<string, unknown>) => loop.perform(decision, fields);
 
@@ -102,6 +105,7 @@ export async function startHax(config: HaxConfig, log: Logger, options: StartOpt
   });
   const view = new ClusterViewSource(consul, {
     onView: (v, why) => loop.handle({ type: 'view-updated', view: v }, { why, confds: v.confds.length, rm: v.rm ? formatFid(v.rm.fid) : null }),
+    onLeader: (value, session) => loop.handle({ type: 'leader-observed', value, session, nowMs: Date.now(), random: electionRandom() }),
     onLog: (level, msg, fields) => consulLog.log(level, msg, fields),
   }, identity.node);
   const bqLog = log.child('bq');
@@ -140,7 +144,7 @@ export async function startHax(config: HaxConfig, log: Logger, options: StartOpt
         loop.handle({ type: 'identity-set', node: identity.node, process: identity.processFid, stopping: true });   // entrypoints now get the empty reply
         await http?.close();
         await feed.close().catch(() => {});
-        await Promise.all([view.stop(), model.stop()]);
+        await Promise.all([view.stop(), model.stop(), election.stop()]);
         await drainWrites(writer, log);
         timer.stop();
         await shim.stop();
@@ -148,7 +152,7 @@ export async function startHax(config: HaxConfig, log: Logger, options: StartOpt
       },
     };
   } catch (error) {
-    await undo([() => http?.close(), () => view.stop(), () => model.stop(), () => shim.stop()]);
+    await undo([() => http?.close(), () => view.stop(), () => model.stop(), () => election.stop(), () => shim.stop()]);
     timer.stop();
     throw error;
   }

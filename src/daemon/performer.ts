@@ -22,6 +22,8 @@ export interface PerformerDeps {
   /** Caps the core's delivery timeout (tests; the core says 30 s). */
   deliveryTimeoutMs?: number;
   onTimer(dueMs: number): void;
+  /** Performs the RC election's actions (election-performer.ts). */
+  onElection?(action: Extract<CoreAction, { kind: 'election' }>): void;
   /** A message was acknowledged to its link (for the socket → durable latency). */
   onAck?(linkId: number, tag: number): void;
 }
@@ -149,6 +151,9 @@ export class Performer {
       }
       case 'timer':
         this.#d.onTimer(action.dueMs);
+        return;
+      case 'election':
+        this.#d.onElection?.(action);
         return;
       case 'notes': case 'dump': case 'await-delivery':
         return;

@@ -12,6 +12,8 @@ export interface ClusterView { confds: Endpointed[]; rm: Endpointed | null; /** 
 
 export interface ClusterViewEvents {
   onView(view: ClusterView, why: string): void;
+  /** What the `leader` key holds now (the RC election's input): its value and the session holding it ('' none). */
+  onLeader?(value: string, session: string): void;
   onLog(level: 'info' | 'warn' | 'debug', msg: string, fields?: Record<string, unknown>): void;
 }
 
@@ -57,7 +59,11 @@ export class ClusterViewSource {
         const entry = r.entries.find((e) => e.key === 'leader');
         return { value: { session: entry?.entry.Session || undefined, value: entry?.value ?? '' }, index: r.index };
       },
-      onChange: async (v) => { this.#leaderSession = v.session; this.#leaderValue = v.value; await this.#publish('leader session changed'); },
+      onChange: async (v) => {
+        this.#leaderSession = v.session; this.#leaderValue = v.value;
+        this.#events.onLeader?.(v.value, v.session ?? '');
+        await this.#publish('leader session changed');
+      },
     });
     this.#watches.push(confd as BlockingWatch<unknown>, leader as BlockingWatch<unknown>);
     confd.start(); leader.start();

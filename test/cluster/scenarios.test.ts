@@ -4,6 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { startClusterWorld, PROCESS_FID, type ClusterWorld, type ClusterNode } from './_world.ts';
+import { Peer, pfid } from '../behaviour/_world.ts';
 
 let world: ClusterWorld | undefined;
 test.after(async () => { await world?.stop(); });
@@ -69,6 +70,45 @@ test('(4) the killed node returns: its processes restart and every survivor sees
   // and the returned processes hear the survivors: their NVEC GET answers come from the same KV
   const consul = world!.consul(node);
   for (const f of back) assert.match((await consul.kv.get(`processes/${f}`))!.value, /M0_CONF_HA_PROCESS_DTM_RECOVERED/, f);
+});
+
+test('(3) kill -9 of the RC node: a surviving confd node\'s hax takes `leader`, new entrypoints name its RM, the dead node\'s processes are announced', async () => {
+  const consul = world!.consul(world!.node('srvnode-2'));
+  const before = await consul.kv.get('leader');
+  assert.is(before?.value, 'srvnode-1', 'positive control: bootstrap made srvnode-1 the RC');
+  const rc = world!.node('srvnode-1');
+  const dead = fidsOf(rc);
+  const survivors = world!.nodes.filter((n) => n !== rc);
+  const killedAt = Date.now();
+  await world!.killNode(rc);
+  let heldBy = '';
+  await until('a surviving confd node holds leader', 40_000, async () => {
+    const l = await consul.kv.get('leader').catch(() => undefined);
+    heldBy = l?.entry.Session && l.value !== 'srvnode-1' ? l.value : '';
+    return heldBy !== '';
+  });
+  const newRc = world!.node(heldBy);
+  assert.ok(newRc.server && newRc.processes.some((p) => p.kind === 'confd'), `${heldBy} hosts a confd`);
+  const session = await consul.session.info((await consul.kv.get('leader'))!.entry.Session!);
+  assert.is(session?.Node, heldBy, 'the session is the new RC node\'s own');
+  const checks = (session as unknown as { Checks?: string[]; NodeChecks?: string[]; ServiceChecks?: { ID: string }[] });
+  const tied = [...(checks.Checks ?? []), ...(checks.NodeChecks ?? []), ...(checks.ServiceChecks ?? []).map((c) => c.ID)];
+  assert.ok(tied.includes('serfHealth') && tied.includes(`service:${newRc.index * 10 + 3}`) && tied.includes(`service:${newRc.haxFidk}`), `session checks ${tied}`);
+  console.log(`RC failover: ${heldBy} holds leader ${((Date.now() - killedAt) / 1000).toFixed(1)} s after kill -9 of srvnode-1`);
+  // a new process anywhere is told the new RM: the rms service of the new RC's confd
+  const rms = (await consul.kv.get(`m0conf/nodes/${heldBy}/processes/${newRc.index * 10 + 3}/services/rms`))!.value.trim();
+  const asker = survivors.find((n) => n !== newRc)!;
+  const seen: string[] = [];
+  await until('an entrypoint reply naming the new RM', 20_000, async () => {
+    const late = new Peer(`tcp:127.0.0.1:${asker.haPort}`, world!.codec, pfid(asker.index * 10 + 2), 'M0_CONF_HA_PROCESS_M0D');
+    try {
+      const rep = await late.connect(5000).catch(() => undefined);
+      seen.push(rep ? String(rep.rmFid.key) : 'no reply');
+      return rep !== undefined && rep.rmFid.key === BigInt(rms);
+    } finally { late.close(); }
+  }, () => `RM keys seen: ${seen.slice(-5).join(', ')}; want ${rms}`);
+  await until('every survivor hears the RC node\'s processes gone', 40_000, () => missingNotes(survivors, dead, ...GONE).length === 0,
+    () => JSON.stringify(missingNotes(survivors, dead, ...GONE).slice(0, 10)));
 });
 
 test.run();
