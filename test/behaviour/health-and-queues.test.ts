@@ -139,7 +139,8 @@ test('POST /watcher/processes broadcasts a newer processes/<fid> once and skips 
   assert.match(r4.reason, /^PROCESS_KEY_SKIPPED/);
 });
 
-test('stops hax and the agent', async () => {
+// Teardown, not a test: it runs even when a test failed, and is not counted.
+test.after(async () => {
   if (w) await w.stop();
   w = undefined;
 });

@@ -132,7 +132,8 @@ test('events of one process fid are recorded in the order they were sent', async
   p.close();
 });
 
-test('stops hax and the agent', async () => {
+// Teardown, not a test: it runs even when a test failed, and is not counted.
+test.after(async () => {
   if (w) await w.stop();
   w = undefined;
 });
