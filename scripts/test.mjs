@@ -5,8 +5,11 @@
 // Why one process per file: each suite starts its own Consul agent and native
 // shim, and a crash in one file must not hide the results of the others.
 // Why we count ourselves: uvu 0.5.6 swallows an error thrown in before() and
-// exits 0 with "Passed: 0", so failed = Total − Passed, and a file that dies
-// before printing its summary counts as one failure.
+// exits 0 with "Passed: 0", so failed = Total − Passed (the tests that did
+// not run count as failed), and a file that dies before printing its summary
+// counts as one failure. scripts/uvu-hook-errors.mjs, preloaded, prints the
+// hook's error. Skips (test.skip, with their reason printed by the test) are
+// counted apart: "N passed, N failed, N skipped".
 //
 // Files run two at a time (HAX_TEST_JOBS; the machines have 2 cores and most
 // suites spend their time waiting on Consul, sockets or sleeps); each file's
@@ -18,6 +21,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const FILE_TIMEOUT_MS = 300_000;
+const HOOK_ERRORS = new URL('./uvu-hook-errors.mjs', import.meta.url).href;
 const args = process.argv.slice(2);
 const grepAt = args.indexOf('--grep');
 const grep = grepAt >= 0 ? args.splice(grepAt, 2)[1] : undefined;
@@ -39,7 +43,7 @@ const stripAnsi = (s) => s.replace(/\x1b\[[0-9;]*m/g, '');
 
 function runFile(file) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', file], {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--import', HOOK_ERRORS, file], {
       env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -60,6 +64,7 @@ function runFile(file) {
         return;
       }
       let failed = total - passed;
+      if (failed > 0 && !/^\s*FAIL\s/m.test(text)) console.log(`[test.mjs] ${file}: ${failed} of ${total} test(s) did not run (a before() hook threw); counted as failures`);
       if (failed === 0 && code !== 0) { console.log(`[test.mjs] ${file}: exit ${code ?? signal} after all tests passed; counted as 1 failure`); failed = 1; }
       resolve({ passed, failed, skipped });
     });

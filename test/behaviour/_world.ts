@@ -151,6 +151,23 @@ export async function until<T>(what: string, probe: () => Promise<T | undefined>
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * The positive control for "hax broadcast nothing": the observer itself
+ * reports DTM_RECOVERED, whose ONLINE broadcast goes to every link, and we
+ * wait until it arrives. Hax sends on one link in order, so every broadcast
+ * it made before the marker has arrived by then: what is missing was never
+ * sent. Returns the notes that came since `from` (the observer's
+ * notes().length taken before the inputs under test), the marker's included.
+ */
+export async function notesUntilMarker(observer: Peer, from: number): Promise<{ fid: string; state: string }[]> {
+  const marker = formatFid(observer.fid);
+  const markers = () => observer.notes().filter((n) => n.fid === marker && n.state === 'M0_NC_ONLINE').length;
+  const had = markers();
+  await observer.processEvent('DTM_RECOVERED');
+  await until(`the marker broadcast (${marker} ONLINE)`, () => markers() > had || undefined);
+  return observer.notes().slice(from);
+}
+
 /** Publishes on the broadcast queue as every hax does (hax-reference.md §6.4): CAS on epoch and bq/<next> in one txn. */
 export async function publishBq(consul: ConsulClient, payload: unknown, type = 'PROCESS-STATE-UPDATE'): Promise<number> {
   for (;;) {

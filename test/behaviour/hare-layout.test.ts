@@ -13,12 +13,12 @@ import { createLogger } from '../../src/log.ts';
 import { Codec } from '../../src/core/codec.ts';
 import { Peer, pfid, until } from './_world.ts';
 import { formatFid } from '../../src/fid.ts';
+import { testUnless } from '../helpers/skip.ts';
 
 const FIXTURE = fileURLToPath(new URL('../../../shared/fixtures/hare-layout/', import.meta.url));
 const present = existsSync(`${FIXTURE}seed.py`) && existsSync(`${FIXTURE}cluster-10.json`);
 
-test('serves the processes of a cluster seeded by the original hare layout (10 nodes)', async () => {
-  if (!present) { console.log(`skipped: the hare-layout fixture is absent (${FIXTURE})`); return; }
+testUnless(present ? undefined : `the hare-layout fixture is absent (${FIXTURE}seed.py, cluster-10.json)`, 'hare layout')('serves the processes of a cluster seeded by the original hare layout (10 nodes)', async () => {
   const agent = await startDevAgent({ nodeName: 'srvnode-1:0a1b2c3d' });
   let hax;
   const peers: Peer[] = [];

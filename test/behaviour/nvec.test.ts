@@ -128,7 +128,8 @@ test('service, RPC, keepalive, BE and SNS error messages are acknowledged, count
   assert.ok(status.nodes[0]!.processes.some((p) => p.fid === F.confd && p.services.some((s) => s.fid === F.svcConfd)));
 });
 
-test('stops hax and the agent', async () => {
+// Teardown, not a test: it runs even when a test failed, and is not counted.
+test.after(async () => {
   if (w) await w.stop();
   w = undefined;
 });

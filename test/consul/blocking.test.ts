@@ -6,6 +6,7 @@ import * as assert from 'uvu/assert';
 import { BlockingWatch, TokenBucket, nextIndex, backoffMs, BACKOFF_MAX_MS, BACKOFF_MIN_MS } from '../../src/consul/blocking.ts';
 import { startDevAgent, freePort } from '../../src/consul/dev-agent.ts';
 import { ConsulClient } from '../../src/consul/client.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 test('the next index resets to 0 when Consul returns a smaller or no index', () => {
   assert.is(nextIndex(0, 15), 15);
@@ -75,10 +76,10 @@ test('delivers a missing key first, then each change once, against a real agent'
     await watch.ready();
     assert.equal(seen, [undefined]);
     await consul.kv.put('demo/key', 'one');
-    for (let i = 0; i < 200 && seen.length < 2; i++) await new Promise((r) => setTimeout(r, 25));
+    await waitFor('the first change delivered', () => seen.length >= 2);
     await consul.kv.put('demo/other', 'unrelated');
     await consul.kv.put('demo/key', 'two');
-    for (let i = 0; i < 200 && seen.length < 3; i++) await new Promise((r) => setTimeout(r, 25));
+    await waitFor('the second change delivered', () => seen.length >= 3);
     assert.equal(seen, [undefined, 'one', 'two']);
   } finally {
     await watch.stop();
@@ -94,7 +95,7 @@ test('retries with back-off while the agent is unreachable and stops promptly', 
     fetch: async (index, wait, signal) => { const r = await consul.catalog.service('confd', { index, wait, signal }); return { value: r.services, index: r.index }; },
     onChange: () => {}, onError: (_e, retryInMs) => { errors.push(retryInMs); },
   }).start();
-  while (errors.length < 3) await new Promise((r) => setTimeout(r, 20));
+  await waitFor('three failed attempts reported', () => errors.length >= 3);
   await watch.stop();
   assert.equal(errors.slice(0, 3), [BACKOFF_MIN_MS / 2, BACKOFF_MIN_MS, BACKOFF_MIN_MS * 2]);
 });

@@ -13,6 +13,7 @@ import { Codec } from '../../src/core/codec.ts';
 import { SimProcess, type ProcessEvent } from '../../src/sim/sim-process.ts';
 import { PROCESS_CONTAINER, formatFid } from '../../src/fid.ts';
 import { openNotifySocket } from '../helpers/notify-socket.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const BIN = new URL('../../bin/hax.js', import.meta.url).pathname;
 const CYCLE: ProcessEvent[] = ['M0_CONF_HA_PROCESS_STARTING', 'M0_CONF_HA_PROCESS_STARTED', 'M0_CONF_HA_PROCESS_STOPPING', 'M0_CONF_HA_PROCESS_STOPPED'];
@@ -104,8 +105,7 @@ test('waits for Consul at start-up, then becomes ready when the agent appears', 
   const hax = spawnHax(['--consul', `http://127.0.0.1:${consulPort}`, '--listen', 'tcp:127.0.0.1:0', '--http', '127.0.0.1:0'], notify.path);
   let agent;
   try {
-    for (let i = 0; i < 600 && !/retrying/.test(hax.output()); i++) await new Promise((r) => setTimeout(r, 50));
-    assert.match(hax.output(), /retrying/, 'hax says it is waiting for Consul');
+    await waitFor('hax to say it is waiting for Consul ("retrying")', () => /retrying/.test(hax.output()));
     assert.is(hax.child.exitCode, null, 'hax is still running');
     assert.is(notify.datagrams.filter((d) => d.includes('READY=1')).length, 0, 'not ready without Consul');
     agent = await startDevAgent({ nodeName: 'late-node', httpPort: consulPort });
@@ -123,7 +123,7 @@ test('a SIGTERM while it still waits for Consul exits 0', async () => {
   const notify = await openNotifySocket();
   const hax = spawnHax(['--consul', `http://127.0.0.1:${await freePort()}`, '--listen', 'tcp:127.0.0.1:0', '--http', '127.0.0.1:0'], notify.path);
   try {
-    for (let i = 0; i < 600 && !/retrying/.test(hax.output()); i++) await new Promise((r) => setTimeout(r, 50));
+    await waitFor('hax to say it is waiting for Consul ("retrying")', () => /retrying/.test(hax.output()));
     hax.child.kill('SIGTERM');
     assert.is(await hax.exited, 0, hax.output().slice(-2000));
     assert.match(hax.output(), /stopped before start-up completed/);

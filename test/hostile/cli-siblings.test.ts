@@ -20,6 +20,7 @@ import { oneLine, quote } from '../../src/cli/args.ts';
 import { readToken } from '../../src/cli/token.ts';
 import { startFakeHax } from '../sim/_fake-hax.ts';
 import { HAX_BIN } from '../helpers/cli.ts';
+import { testUnless } from '../helpers/skip.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'hax-cli-siblings-'));
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -142,10 +143,12 @@ const STATUS = { node: 'n1', nodes: [{ name: 'n1', fid: '0x6e00000000000001:0x1'
   { fid: '0x7200000000000001:0x1', kind: 'hax', endpoint: 'inet:tcp:127.0.0.1@22001', state: 'M0_NC_ONLINE', event: 'M0_CONF_HA_PROCESS_STARTED', services: [] },
 ] }] };
 
-test('status: works on a port fetch refuses as "bad" (hax can serve there)', async () => {
-  let port: number | undefined;
-  for (const p of [10080, 6665, 6666, 6667, 6668, 6669, 6000, 5060, 5061]) if ((port = await server((_q, r) => r.end(JSON.stringify(STATUS)), p))) break;
-  if (port === undefined) { console.log('  (every fetch "bad port" tried is taken here: skipped)'); return; }
+// The server is bound before the test is registered, so that a machine where
+// every such port is taken reports the test skipped rather than passed.
+let badPort: number | undefined;
+for (const p of [10080, 6665, 6666, 6667, 6668, 6669, 6000, 5060, 5061]) if ((badPort = await server((_q, r) => r.end(JSON.stringify(STATUS)), p))) break;
+testUnless(badPort === undefined ? 'every port fetch refuses as "bad" that this test tries (10080, 6665-6669, 6000, 5060, 5061) is taken here' : undefined, 'status on a bad port')('status: works on a port fetch refuses as "bad" (hax can serve there)', async () => {
+  const port = badPort!;
   const o = await hax(['status', '--http', `127.0.0.1:${port}`]);
   assert.is(o.status, 0, `port ${port}: ${o.stderr}`);
   assert.match(o.stdout, /^OBJECT\s+FID/);

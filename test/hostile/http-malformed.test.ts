@@ -143,6 +143,7 @@ test('none of the refusals changed Consul', async () => {
   assert.equal(await w.kvSnapshot(), before);
 });
 
-test('stops hax and the agent', async () => { await world?.stop(); world = undefined; });
+// Teardown, not a test: it runs even when a test failed, and is not counted.
+test.after(async () => { await world?.stop(); world = undefined; });
 
 test.run();

@@ -102,6 +102,7 @@ test('the refusals changed nothing in Consul', async () => {
   assert.equal(await w.kvSnapshot(), before);
 });
 
-test('stops hax and the agent', async () => { await world?.stop(); world = undefined; });
+// Teardown, not a test: it runs even when a test failed, and is not counted.
+test.after(async () => { await world?.stop(); world = undefined; });
 
 test.run();

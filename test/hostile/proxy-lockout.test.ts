@@ -156,7 +156,8 @@ test('clients that go away take the proxy\'s upstream connections with them', as
   assert.is(again instanceof Error ? again.message : again.status, 200);
 });
 
-test('stops hax and the agent', async () => {
+// Teardown, not a test: it runs even when a test failed, and is not counted.
+test.after(async () => {
   for (const p of opened) p.req.destroy();
   if (!world) return;
   await world.hax.stop();

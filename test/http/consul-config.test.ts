@@ -16,6 +16,7 @@ import { createLogger } from '../../src/log.ts';
 import { Codec } from '../../src/core/codec.ts';
 import { SimProcess, type Note } from '../../src/sim/sim-process.ts';
 import { PROCESS_CONTAINER } from '../../src/fid.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const BIN = new URL('../../bin/hax.js', import.meta.url).pathname;
 const hax = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 60_000 });
@@ -58,7 +59,8 @@ test('a Consul agent loaded with its output makes hax broadcast to a simulated p
     const notes: Note[] = [];
     sim.p = new SimProcess({ address: daemon.haLinkAddresses[0], codec: await Codec.load(), processFid: { container: PROCESS_CONTAINER, key: 3n }, type: 'M0_CONF_HA_PROCESS_M0D', onNotes: (n) => notes.push(...n) });
     await sim.p.connect();
-    for (let i = 0; i < 200 && daemon.links.active().length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    const running = daemon;
+    await waitFor('the process\'s link in hax', () => running.links.active().length > 0);
     await consul.agent.setCheck('service:4', 'warn', 'consul-config test');
     for (let i = 0; i < 400 && !notes.some((n) => n.fid === '0x7200000000000001:0x4' && n.state === 'M0_NC_TRANSIENT'); i++) await new Promise((r) => setTimeout(r, 50));
     assert.ok(notes.some((n) => n.fid === '0x7200000000000001:0x4' && n.state === 'M0_NC_TRANSIENT'), `notes seen: ${JSON.stringify(notes)}`);

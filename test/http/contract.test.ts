@@ -103,7 +103,8 @@ async function send(base: string, c: Case): Promise<Response> {
   return fetch(base + c.path, { method: c.method, headers: c.headers, body: c.body });
 }
 
-test('stops hax and the agent', async () => {
+// Teardown, not a test: it runs even when a test failed, and is not counted.
+test.after(async () => {
   if (!world) return;
   await world.hax.stop();
   await world.agent.stop();

@@ -11,6 +11,7 @@ import { createLogger } from '../../src/log.ts';
 import { Codec } from '../../src/core/codec.ts';
 import { SimProcess, type Note } from '../../src/sim/sim-process.ts';
 import { PROCESS_CONTAINER } from '../../src/fid.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const value = (text: string, series: string): number | undefined => {
   const line = text.split('\n').find((l) => l.startsWith(series + ' '));
@@ -25,16 +26,17 @@ test('GET /metrics counts what hax did, in Prometheus text format', async () => 
     const consul = new ConsulClient(agent.url);
     await seedCluster(consul, demoCluster(node), node);
     hax = await startHax({ consulUrl: agent.url, listen: ['tcp:127.0.0.1:0'], http: { host: '127.0.0.1', port: 0 } }, createLogger({ level: 'error', write: () => {} }));
+    const running = hax;
     const base = `http://127.0.0.1:${hax.httpAddress.port}`;
     const notes: Note[] = [];
     sim = new SimProcess({ address: hax.haLinkAddresses[0], codec: await Codec.load(), processFid: { container: PROCESS_CONTAINER, key: 3n }, type: 'M0_CONF_HA_PROCESS_M0D', onNotes: (n) => notes.push(...n) });
     await sim.connect();
     await sim.processEvent('M0_CONF_HA_PROCESS_STARTING');
     await sim.processEvent('M0_CONF_HA_PROCESS_STARTED');
-    for (let i = 0; i < 200 && hax.links.active().length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    await waitFor('the process\'s link in hax', () => running.links.active().length > 0);
     const body = JSON.stringify([{ Service: { ID: '3' }, Checks: [{ ServiceID: '3', Status: 'critical' }] }]);
     assert.is((await fetch(`${base}/`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body })).status, 200);
-    for (let i = 0; i < 200 && (notes.length === 0 || (hax.links.view()[0]?.pending ?? 0) > 0); i++) await new Promise((r) => setTimeout(r, 50));
+    await waitFor('the broadcast at the process, nothing pending on its link', () => notes.length > 0 && (running.links.view()[0]?.pending ?? 0) === 0);
     await fetch(`${base}/nope`);
 
     const res = await fetch(`${base}/metrics`);

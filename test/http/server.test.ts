@@ -56,7 +56,8 @@ test('POST / with the same payload again broadcasts nothing', async () => {
   const { app, base } = await setup();
   try {
     const payload = JSON.stringify([entry('9', 'critical')]);
-    await (await post(base, payload)).json();
+    const first = await (await post(base, payload)).json() as { notes: unknown[] };
+    assert.equal(first.notes, [{ fid: '0x7200000000000001:0x9', state: 'M0_NC_TRANSIENT' }], 'the first time it is broadcast (positive control)');
     const again = await (await post(base, payload)).json() as { notes: unknown[] };
     assert.equal(again.notes, []);
   } finally { await app.close(); }

@@ -9,6 +9,7 @@ import * as assert from 'uvu/assert';
 import { startDevAgent } from '../../src/consul/dev-agent.ts';
 import { ConsulClient } from '../../src/consul/client.ts';
 import { ClusterViewSource, type ClusterView } from '../../src/model/cluster-view.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const NODE = 'view-node';
 const CONFD_FIDK = 4;
@@ -22,7 +23,7 @@ test('the last view published carries the confd even when the leader watch answe
     await consul.kv.put(`m0conf/nodes/${NODE}/processes/${CONFD_FIDK}/services/rms`, RMS_FIDK);
     const sid = await consul.session.create({ Name: 'leader', Node: NODE, Checks: ['serfHealth'] });
     await consul.kv.acquire('leader', NODE, sid);
-    for (let i = 0; i < 200 && (await consul.catalog.service('confd')).services.length === 0; i++) await new Promise((r) => setTimeout(r, 25));
+    await waitFor('the confd service in the catalog', async () => (await consul.catalog.service('confd')).services.length > 0);
 
     // gates on the real client: the catalog answers only after the leader key
     // did; the first session lookup waits for a second one to finish (or 300 ms)
@@ -37,19 +38,30 @@ test('the last view published carries the confd even when the leader watch answe
     let calls = 0;
     let secondDone!: () => void;
     const second = new Promise<void>((r) => { secondDone = r; });
+    // lookups in flight, so the test can wait until the held one has returned
+    let inflight = 0, firstReturned = false;
     gated.session.info = (async (id: string) => {
       const n = ++calls;
-      if (n === 1) await Promise.race([second, new Promise((r) => setTimeout(r, 300))]);
-      const r = await info(id);
-      if (n === 2) secondDone();
-      return r;
+      inflight++;
+      try {
+        if (n === 1) await Promise.race([second, new Promise((r) => setTimeout(r, 300))]);
+        const r = await info(id);
+        if (n === 2) secondDone();
+        return r;
+      } finally { inflight--; if (n === 1) firstReturned = true; }
     }) as typeof info;
+    const get = gated.kv.get.bind(gated.kv);
+    gated.kv.get = (async (...a: Parameters<typeof get>) => { inflight++; try { return await get(...a); } finally { inflight--; } }) as typeof get;
 
     const views: { view: ClusterView; why: string }[] = [];
     const source = new ClusterViewSource(gated, { onView: (view, why) => views.push({ view, why }), onLog: () => {} }, NODE);
     await source.start();
-    for (let i = 0; i < 200 && !views.some((v) => v.view.confds.length === 1); i++) await new Promise((r) => setTimeout(r, 25));
-    await new Promise((r) => setTimeout(r, 400));    // past the gate's fallback: any late view has landed
+    await waitFor('a view with the confd', () => views.some((v) => v.view.confds.length === 1));
+    // The positive control for "no stale view lands late": the held first
+    // lookup and every lookup after it have returned, and the turn after them
+    // (where a view would be published) has run.
+    await waitFor('every session and rms lookup of the source to return', () => firstReturned && inflight === 0);
+    await new Promise((r) => setImmediate(r));
     await source.stop();
     console.log(views.map((v) => `${v.why}: ${v.view.confds.length} confd(s), rm ${v.view.rm ? 'known' : 'none'}`).join('\n'));
     const last = views.at(-1)!;

@@ -322,7 +322,8 @@ test('hax: `hax sim` (m0d: STARTED … STOPPED) exits 0, and only after hax conf
   assert.match(stored?.value ?? '', /M0_CONF_HA_PROCESS_STOPPED/);
 });
 
-test('stops hax and the agent', async () => {
+// Teardown, not a test: it runs even when a test failed, and is not counted.
+test.after(async () => {
   if (!w) return;
   await w.stop();
   w = undefined;
