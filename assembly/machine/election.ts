@@ -47,7 +47,8 @@ export class Election {
   session: string = '';
   /** An op is in flight (its result not yet reported). */
   inFlight: u8 = OP_NONE;
-  /** When the next attempt is due (0: none scheduled). */
+  /** An attempt is scheduled, due at tickAtMs. */
+  scheduled: bool = false;
   tickAtMs: u64 = 0;
 }
 
@@ -94,6 +95,7 @@ export function sessionChecks(): Array<string> {
 function schedule(out: Out, nowMs: u64, random: u32, extraMs: u64): u64 {
   const e = state.election;
   e.tickAtMs = nowMs + extraMs + (<u64>random % (BACKOFF_MAX_MS + 1));
+  e.scheduled = true;
   emit(out, OP_NONE, '', '', [], e.tickAtMs);
   return e.tickAtMs - nowMs;
 }
@@ -117,7 +119,7 @@ export function onLeaderObserved(r: Reader, out: Out): void {
   e.leaderValue = value;
   e.leaderSession = session;
   if (!free()) {
-    e.tickAtMs = 0;
+    e.scheduled = false;
     if (session == e.session) {
       out.reason('ELECTION_HELD_BY_US', 'the leader key is held by our session ' + session + ': this node (' + state.node + ') is the RC');
       return;
@@ -141,7 +143,7 @@ function standIfEligible(out: Out, nowMs: u64, random: u32, extraMs: u64): void 
     out.reason('ELECTION_NOT_ELIGIBLE', 'the leader key is free; this node (' + state.node + ') hosts no confd in the conf tree, so it does not stand');
     return;
   }
-  if (e.inFlight != OP_NONE || (e.tickAtMs != 0 && e.tickAtMs > nowMs)) {
+  if (e.inFlight != OP_NONE || (e.scheduled && e.tickAtMs > nowMs)) {
     out.reason('ELECTION_IDLE', 'the leader key is free; an attempt is already under way');
     return;
   }
@@ -156,11 +158,11 @@ export function onElectionTick(r: Reader, out: Out): void {
   const random = r.u32('random');
   if (r.failed) abort('event record malformed: ' + r.err.detail);
   const e = state.election;
-  if (e.tickAtMs == 0 || nowMs < e.tickAtMs || !free() || e.inFlight != OP_NONE) {
+  if (!e.scheduled || nowMs < e.tickAtMs || !free() || e.inFlight != OP_NONE) {
     out.reason('ELECTION_IDLE', 'election tick at ' + nowMs.toString() + ': nothing to do (key ' + (free() ? 'free' : 'held') + ')');
     return;
   }
-  e.tickAtMs = 0;
+  e.scheduled = false;
   if (sessionChecks().length == 0) { standIfEligible(out, nowMs, random, 0); return; }
   attempt(out);
 }

@@ -88,6 +88,10 @@ export class ScenarioCore {
       case 'entrypoint': return c.entrypointRequested(num(i.req, 'entrypoint req'), rawBytes(i) ?? this.#entrypointReq(i), i.now);
       case 'message': return c.messageReceived(num(i.link, 'message link'), num(i.tag, 'message tag'), rawBytes(i) ?? this.#message(i));
       case 'consul-replied': return c.consulReplied(num(i.op, 'consul-replied op'), Boolean(i.ok), i.index);
+      case 'leader': return c.handle({ type: 'leader-observed', value: String(i.value ?? ''), session: String(i.session ?? ''), nowMs: num(i.now, 'leader now'), random: num(i.random ?? 0, 'leader random') });
+      case 'election-tick': return c.handle({ type: 'election-tick', nowMs: num(i.now, 'election-tick now'), random: num(i.random ?? 0, 'election-tick random') });
+      case 'election-result': return c.handle({ type: 'election-result', op: i.op, ok: Boolean(i.ok), session: String(i.session ?? ''),
+        nowMs: num(i.now, 'election-result now'), random: num(i.random ?? 0, 'election-result random') });
     }
   }
 
@@ -135,6 +139,8 @@ export class ScenarioCore {
       case 'notes': return { notes: notes(a.notes) };
       case 'dump': return { rows: a.rows, counters: a.counters };
       case 'timer': return { due: a.dueMs };
+      case 'election': return { op: a.op, session: a.session, value: a.value, lock_delay: a.lockDelaySec, checks: a.checks, tick_at: a.tickAtMs };
+      case 'status': return { status: a.status };
     }
   }
 

@@ -11,7 +11,7 @@ const TREE_DIR = new URL('./scenarios/trees/', import.meta.url);
 /** The events a step can feed (one per step), by their name in the files. */
 export const EVENT_KEYS = [
   'view', 'identity', 'conf', 'processes', 'health-viewed', 'health', 'timer', 'bq', 'process-key',
-  'states', 'dump', 'entrypoint', 'message', 'consul-replied',
+  'states', 'dump', 'entrypoint', 'message', 'consul-replied', 'leader', 'election-tick', 'election-result',
 ] as const;
 export type EventKey = typeof EVENT_KEYS[number];
 
@@ -21,6 +21,7 @@ export const EVENT_ROW: Record<EventKey, string> = {
   'health-viewed': 'HealthViewed', health: 'HealthReported', timer: 'TimerFired', bq: 'BqMessage',
   'process-key': 'ProcessKeyPosted', states: 'StatesQueried', dump: 'DumpRequested',
   entrypoint: 'EntrypointRequested', message: 'MessageReceived', 'consul-replied': 'ConsulReplied',
+  leader: 'LeaderObserved', 'election-tick': 'ElectionTick', 'election-result': 'ElectionResult',
 };
 
 export interface Step {
