@@ -74,8 +74,7 @@ export const OUT_REASON: u16 = 0x100;
 //   str code, str text
 export const ACT_REPLY_ENTRYPOINT: u16 = 0x101;
 //   u32 reqId, i32 rc, u32 quorum, u32 n, n × (fid, str endpoint), fid rm, str rmEndpoint
-export const ACT_CONSUL_PUT: u16 = 0x102;
-//   u32 opId, str key, str value
+// 0x102 is retired (a single-key put, before every write went through one txn path); not reused.
 export const ACT_ACKNOWLEDGE: u16 = 0x103;
 //   u32 linkId, u64 tag
 export const ACT_BROADCAST: u16 = 0x104;

@@ -5,7 +5,7 @@
 import { Writer } from './codec/writer';
 import { Fid } from './codec/fid';
 import {
-  OUT_REASON, ACT_REPLY_ENTRYPOINT, ACT_CONSUL_PUT, ACT_ACKNOWLEDGE, ACT_BROADCAST, RECORD_HEADER,
+  OUT_REASON, ACT_REPLY_ENTRYPOINT, ACT_ACKNOWLEDGE, ACT_BROADCAST, RECORD_HEADER,
   ACT_CONSUL_TXN, ACT_BROADCAST_TO, ACT_SEND, ACT_DROP_LINKS, ACT_AWAIT_DELIVERY, ACT_NOTES, ACT_TIMER,
 } from './abi';
 import { Endpoint } from './events';
@@ -66,16 +66,6 @@ export class Out {
     }
     w.fid(rm.c, rm.k);
     w.str(rmEp);
-    w.endRecord(at);
-    this.actions++;
-  }
-
-  consulPut(opId: u32, key: string, value: string): void {
-    const w = this.w;
-    const at = w.beginRecord(ACT_CONSUL_PUT);
-    w.u32(opId);
-    w.str(key);
-    w.str(value);
     w.endRecord(at);
     this.actions++;
   }

@@ -4,6 +4,7 @@
 //   fop undecodable                         rc -22, no confds (asks again)           ENTRYPOINT_BAD_REQUEST
 //   hax stopping                            rc 0, no confds, quorum 0, RM 0:0        ENTRYPOINT_STOPPING
 //   no confd or no RM known                 rc -11 (QUERY) after 1 s                 ENTRYPOINT_DEFERRED → ENTRYPOINT_QUERY_SENT
+//   (no conf tree loaded yet counts as an empty cluster: no confd known, the same row)
 //   otherwise                               confds, quorum floor(n/2)+1, RM          ENTRYPOINT_ANSWERED
 //
 // Special case first: restart detection on a first request. The restart
@@ -57,10 +58,13 @@ export function onEntrypointRequested(r: Reader, out: Out): void {
     return;
   }
   const restart = first ? restartCheck(who, out) : '';
-  const n = state.confds.length;
+  // Until the conf tree is loaded the cluster is empty to the core: no confd
+  // is known, whatever the view says (restart detection needs the tree).
+  const n = state.model.loaded ? state.confds.length : 0;
   const rm = state.rm;
   if (n == 0 || (rm === null && timed)) {
-    const why = n == 0 ? 'no confd known' + (state.viewSeen ? '' : ' (no view received)') : 'no principal RM (no leader session or no confd on its node)';
+    const why = n == 0 ? 'no confd known' + (!state.model.loaded ? ' (no conf tree loaded yet)' : state.viewSeen ? '' : ' (no view received)') :
+      'no principal RM (no leader session or no confd on its node)';
     if (!timed) {
       out.replyEntrypoint(e.reqId, -EAGAIN, 0, [], ZERO_FID, '');
       out.reason('ENTRYPOINT_NO_CONFD', label + ': ' + why + '; replied rc -11 (EAGAIN)' + restart);

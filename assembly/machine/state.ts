@@ -1,11 +1,9 @@
 // What the core knows between inputs. Rebuildable: after a trap the host
 // re-feeds the last view, identity, conf tree, process states and health;
 // pending writes are lost (a lost pending write is never acknowledged, so
-// Motr re-sends the message after reconnecting) and so is the broadcast
-// memory (a replayed health payload then broadcasts once more).
+// Motr re-sends the message after reconnecting).
 import { Endpoint } from '../events';
 import { Model } from './model';
-import { FidStates } from './fid-states';
 
 export const PENDING_MAX: i32 = 65536;
 
@@ -33,8 +31,6 @@ export class CoreState {
   isRc: bool = false;
   nextOpId: u32 = 1;
   pending: Map<u32, PendingAck> = new Map();
-  /** Last broadcast note state per fid (health rule idempotency). */
-  lastState: FidStates = new FidStates();
   model: Model = new Model();
   node: string = '';
   /** hostOf(node), kept with it: the health rule compares it for every process. */

@@ -23,7 +23,6 @@ export const HEALTH_STATUS_CODES = { passing: 0, warning: 1, critical: 2, mainte
 
 export const OUT_REASON = 0x100;
 export const ACT_REPLY_ENTRYPOINT = 0x101;
-export const ACT_CONSUL_PUT = 0x102;
 export const ACT_ACKNOWLEDGE = 0x103;
 export const ACT_BROADCAST = 0x104;
 export const ACT_CONSUL_TXN = 0x105;

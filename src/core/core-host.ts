@@ -12,7 +12,7 @@
 import type { Fid } from '../fid.ts';
 import {
   EV_VIEW_UPDATED, EV_ENTRYPOINT_REQUESTED, EV_MESSAGE_RECEIVED, EV_CONSUL_REPLIED, EV_HEALTH_REPORTED,
-  HEALTH_STATUS_CODES, OUT_REASON, ACT_REPLY_ENTRYPOINT, ACT_CONSUL_PUT, ACT_ACKNOWLEDGE, ACT_BROADCAST,
+  HEALTH_STATUS_CODES, OUT_REASON, ACT_REPLY_ENTRYPOINT, ACT_ACKNOWLEDGE, ACT_BROADCAST,
   STATE_NAMES, EV_IDENTITY_SET, EV_CONF_LOADED, EV_PROCESSES_LOADED, EV_HEALTH_VIEWED, EV_TIMER_FIRED, EV_BQ_MESSAGE,
   EV_STATES_QUERIED, EV_DUMP_REQUESTED, EV_PROCESS_KEY, ACT_CONSUL_TXN, ACT_BROADCAST_TO, ACT_SEND, ACT_DROP_LINKS,
   ACT_AWAIT_DELIVERY, ACT_NOTES, ACT_DUMP, ACT_TIMER,
@@ -27,7 +27,6 @@ const ZERO: Fid = { container: 0n, key: 0n };
 export interface Reason { code: string; text: string }
 export type CoreAction =
   | { kind: 'reply-entrypoint'; reqId: number; rc: number; quorum: number; confds: { fid: Fid; endpoint: string }[]; rmFid: Fid; rmEndpoint: string }
-  | { kind: 'consul-put'; opId: number; key: string; value: string }
   | { kind: 'acknowledge'; linkId: number; tag: number }
   | { kind: 'broadcast'; msg: Uint8Array; notes: { fid: string; state: string }[]; id?: number; scope?: 'all' | 'hax'; skip?: Fid[] }
   | { kind: 'consul-txn'; opId: number; ops: TxnOp[] }
@@ -243,9 +242,6 @@ export function parseDecision(out: Uint8Array): Decision {
         actions.push({ kind: 'reply-entrypoint', reqId, rc, quorum, confds, rmFid: r.fid(), rmEndpoint: r.str() });
         break;
       }
-      case ACT_CONSUL_PUT:
-        actions.push({ kind: 'consul-put', opId: r.u32(), key: r.str(), value: r.str() });
-        break;
       case ACT_ACKNOWLEDGE:
         actions.push({ kind: 'acknowledge', linkId: r.u32(), tag: Number(r.u64()) });
         break;

@@ -117,8 +117,13 @@ export async function startHax(config: HaxConfig, log: Logger, options: StartOpt
 
   let timer: NodeJS.Timeout | undefined;
   let timerDue = Infinity;
+  let shim: Shim | undefined;
+  const startedShim = (): Shim => {
+    if (!shim) throw new HaxError('HAX_ERR_SHIM_NOT_STARTED', 'a link action came before the HA-link shim started (the core acts on links only after they exist: a bug)');
+    return shim;
+  };
   const performer = new Performer({
-    shim: () => shim, links, writer, log, metrics, haxFid: () => identity.processFid, deliveryTimeoutMs: config.deliveryTimeoutMs,
+    shim: startedShim, links, writer, log, metrics, haxFid: () => identity.processFid, deliveryTimeoutMs: config.deliveryTimeoutMs,
     onTimer: (dueMs) => {
       if (dueMs >= timerDue && timer) return;
       clearTimeout(timer);
@@ -222,12 +227,15 @@ export async function startHax(config: HaxConfig, log: Logger, options: StartOpt
   }
 
   const api = createHaxApi({ core, links, apply, bq, conf: () => confIndex, node: () => identity.node });
-  const shim = await startShim();
-  for (const w of addonLoadWarnings()) log.log('warn', w.msg, w.fields); // a library of shim.node replaced signal handlers, or the guard was missing (docs/native.md)
 
   let http: HttpApp | undefined;
   try {
+    // The model first, then the links: the core answers no entrypoint before
+    // it knows the conf tree (until then it answers QUERY, as for an empty
+    // cluster), and nothing depends on which comes first.
     await Promise.race([Promise.all([model.start(), view.start(), untilConsul(() => bq.load(), log, options.signal)]), aborted]);
+    shim = await startShim();
+    for (const w of addonLoadWarnings()) log.log('warn', w.msg, w.fields); // a library of shim.node replaced signal handlers, or the guard was missing (docs/native.md)
     await Promise.race([listening, aborted]);
     http = createHttpApp({
       handlers: createHandlers({ api, metrics, openapiText: () => http!.openapiText }),
@@ -250,7 +258,7 @@ export async function startHax(config: HaxConfig, log: Logger, options: StartOpt
         if (!drained) log.log('warn', 'Consul writes still pending at shutdown; their messages stay unacknowledged (Motr re-sends them)', { backlog: writer.backlog });
         await writer.stop();
         clearTimeout(timer);
-        await shim.stop();
+        await shim?.stop();
         log.log('info', 'hax stopped');
       },
     };
@@ -258,7 +266,7 @@ export async function startHax(config: HaxConfig, log: Logger, options: StartOpt
     await http?.close().catch(() => {});
     await view.stop().catch(() => {});
     await model.stop().catch(() => {});
-    await shim.stop().catch(() => {});
+    await shim?.stop().catch(() => {});
     throw error;
   }
 }
