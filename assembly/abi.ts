@@ -14,8 +14,8 @@
 // Strings: u32 byte length + UTF-8 bytes. Fids: container u64, key u64.
 // Byte blobs: u32 length + bytes.
 //
-// Every handle() call produces exactly one REASON record first, followed by
-// zero or more action records.
+// Every handle() call produces zero or more action records followed by exactly
+// one REASON record (the last record).
 
 export const INPUT_CAPACITY: u32 = 1 << 20;  // 1 MiB: an NVEC message is 20592 bytes
 export const OUTPUT_CAPACITY: u32 = 4 << 20; // 4 MiB: ~190 full NVEC broadcasts
@@ -53,10 +53,15 @@ export const EV_DUMP_REQUESTED: u16 = 13;
 //   (empty)                          → one ACT_DUMP
 export const EV_PROCESS_KEY: u16 = 14;
 //   fid, str event, str type, u64 modifyIndex     (POST /watcher/processes)
-export const EV_COUNT: i32 = 15;
+export const EV_LINK_CHANGED: u16 = 15;
+//   u32 linkId, u8 change (0 held: connected or reused, 1 draining, 2 gone), fid process,
+//   u64 × 4 hax's id_local (hi, lo) and id_remote (hi, lo)
+export const EV_LINKS_OPENED: u16 = 16;
+//   u64 × 5 the shim's cookie (pid, time_start, uptime, uuid hi, uuid lo)
+export const EV_COUNT: i32 = 17;
 // Trailing optional fields of older events:
 //   EV_VIEW_UPDATED        … opt u8 isRc (the leader value is this node)
-//   EV_ENTRYPOINT_REQUESTED … opt u64 nowMs, u32 linkHint (unused), fid processFid (unused)
+//   EV_ENTRYPOINT_REQUESTED … opt u64 nowMs (the blob is the fop exactly as received: the core decodes it)
 //   EV_CONSUL_REPLIED      … opt u64 index (the txn's ModifyIndex)
 //   EV_HEALTH_REPORTED     … opt u64 consulIndex
 // Conf object types in EV_CONF_LOADED (machine/model.ts O_*); 9 = pool member
@@ -73,7 +78,9 @@ export const HEALTH_MAINTENANCE: u8 = 3;
 export const OUT_REASON: u16 = 0x100;
 //   str code, str text
 export const ACT_REPLY_ENTRYPOINT: u16 = 0x101;
-//   u32 reqId, i32 rc, u32 quorum, u32 n, n × (fid, str endpoint), fid rm, str rmEndpoint
+//   u32 reqId, i32 rc, u32 quorum, u32 n, n × (fid, str endpoint), fid rm, str rmEndpoint,
+//   u8 control (0 CONSUME, 2 QUERY), u8 link (machine/links.ts LINK_*: 0 none, 1 new, 2 reconnect, 3 reuse, 4 absent, 5 reject),
+//   u32 linkId (reuse), u64 generation, fid process, 14 × u64 the request's link params, str note (reject: why)
 // 0x102 is retired (a single-key put, before every write went through one txn path); not reused.
 export const ACT_ACKNOWLEDGE: u16 = 0x103;
 //   u32 linkId, u64 tag

@@ -1,6 +1,6 @@
 // The core's transition table: one row per event, each naming its handler and
 // the reason codes it can give. Special cases live in the handlers (one file
-// per family: entrypoint.ts, messages.ts → process-event.ts / nvec.ts,
+// per family: entrypoint.ts + links.ts, messages.ts → process-event.ts / nvec.ts,
 // health.ts, queue.ts, load.ts, query.ts).
 //
 // Reason codes of the rows kept here:
@@ -14,7 +14,7 @@ import { Out, dropLinks } from '../actions';
 import {
   EV_VIEW_UPDATED, EV_ENTRYPOINT_REQUESTED, EV_MESSAGE_RECEIVED, EV_CONSUL_REPLIED, EV_HEALTH_REPORTED,
   EV_IDENTITY_SET, EV_CONF_LOADED, EV_PROCESSES_LOADED, EV_HEALTH_VIEWED, EV_TIMER_FIRED, EV_BQ_MESSAGE,
-  EV_STATES_QUERIED, EV_DUMP_REQUESTED, EV_PROCESS_KEY,
+  EV_STATES_QUERIED, EV_DUMP_REQUESTED, EV_PROCESS_KEY, EV_LINK_CHANGED, EV_LINKS_OPENED,
 } from '../abi';
 import { ViewUpdated, ConsulReplied } from '../events';
 import { state } from './state';
@@ -25,6 +25,7 @@ import { onEntrypointRequested, onTimerFired } from './entrypoint';
 import { onIdentitySet, onConfLoaded, onProcessesLoaded, onHealthViewed } from './load';
 import { onBqMessage, onProcessKey } from './queue';
 import { onStatesQueried, onDumpRequested } from './query';
+import { onLinkChanged, onLinksOpened } from './links';
 
 export type Handler = (r: Reader, out: Out) => void;
 
@@ -53,6 +54,8 @@ export const TRANSITIONS: Array<Transition> = [
   new Transition(EV_STATES_QUERIED, 'StatesQueried', onStatesQueried, 'STATES_ANSWERED'),
   new Transition(EV_DUMP_REQUESTED, 'DumpRequested', onDumpRequested, 'DUMP_WRITTEN'),
   new Transition(EV_PROCESS_KEY, 'ProcessKeyPosted', onProcessKey, 'PROCESS_KEY_BROADCAST PROCESS_KEY_SKIPPED'),
+  new Transition(EV_LINK_CHANGED, 'LinkChanged', onLinkChanged, 'LINK_HELD LINK_DRAINING LINK_GONE'),
+  new Transition(EV_LINKS_OPENED, 'LinksOpened', onLinksOpened, 'LINKS_OPENED'),
 ];
 
 /** Runs the row for `tag`; an unknown tag is host misuse. */

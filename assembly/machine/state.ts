@@ -4,6 +4,8 @@
 // Motr re-sends the message after reconnecting).
 import { Endpoint } from '../events';
 import { Model } from './model';
+import { Fid } from '../codec/fid';
+import { EntrypointReq } from '../codec/entrypoint';
 
 export const PENDING_MAX: i32 = 65536;
 
@@ -20,8 +22,17 @@ export class PendingAck {
   noAck: bool = false;
 }
 
+/** An HA link the shim holds (links.ts decides with these). */
+export class HeldLink {
+  id: u32 = 0;
+  process: Fid = new Fid();
+  /** hax's side of the link: its id_local and id_remote (hi, lo). */
+  lh: u64 = 0; ll: u64 = 0; rh: u64 = 0; rl: u64 = 0;
+  draining: bool = false;
+}
+
 export class DelayedReply {
-  constructor(public reqId: u32, public dueMs: u64, public who: string, public why: string) {}
+  constructor(public reqId: u32, public dueMs: u64, public who: string, public why: string, public req: EntrypointReq) {}
 }
 
 export class CoreState {
@@ -40,6 +51,10 @@ export class CoreState {
   stopping: bool = false;
   nextBroadcastId: u32 = 1;
   delayed: Array<DelayedReply> = [];
+  /** The HA links the shim holds (links.ts), and its cookie once it said. */
+  links: Array<HeldLink> = [];
+  cookie: StaticArray<u64> = new StaticArray<u64>(5);
+  cookieKnown: bool = false;
   /** Counters shown by the status dump: message types without a rule, errors. */
   counters: Map<string, u32> = new Map();
 

@@ -17,6 +17,12 @@ export const EV_BQ_MESSAGE = 11;
 export const EV_STATES_QUERIED = 12;
 export const EV_DUMP_REQUESTED = 13;
 export const EV_PROCESS_KEY = 14;
+export const EV_LINK_CHANGED = 15;
+export const EV_LINKS_OPENED = 16;
+/** LinkChanged's change field, by value (assembly/machine/links.ts CHANGE_*). */
+export const LINK_CHANGES = ['held', 'draining', 'gone'] as const;
+/** An entrypoint reply's link mode, by value (assembly/machine/links.ts LINK_*). */
+export const LINK_MODES = ['none', 'new', 'reconnect', 'reuse', 'absent', 'reject'] as const;
 export const CONF_POOL_MEMBER = 9;
 
 export const HEALTH_STATUS_CODES = { passing: 0, warning: 1, critical: 2, maintenance: 3 } as const;

@@ -15,7 +15,7 @@ import {
   HEALTH_STATUS_CODES, OUT_REASON, ACT_REPLY_ENTRYPOINT, ACT_ACKNOWLEDGE, ACT_BROADCAST,
   STATE_NAMES, EV_IDENTITY_SET, EV_CONF_LOADED, EV_PROCESSES_LOADED, EV_HEALTH_VIEWED, EV_TIMER_FIRED, EV_BQ_MESSAGE,
   EV_STATES_QUERIED, EV_DUMP_REQUESTED, EV_PROCESS_KEY, ACT_CONSUL_TXN, ACT_BROADCAST_TO, ACT_SEND, ACT_DROP_LINKS,
-  ACT_AWAIT_DELIVERY, ACT_NOTES, ACT_DUMP, ACT_TIMER,
+  ACT_AWAIT_DELIVERY, ACT_NOTES, ACT_DUMP, ACT_TIMER, EV_LINK_CHANGED, EV_LINKS_OPENED, LINK_MODES, LINK_CHANGES,
 } from './abi.ts';
 import type { ConfRow, ProcessRow, HealthRow, DumpRow } from './records.ts';
 import { RecordReader, RecordWriter } from './records.ts';
@@ -26,7 +26,7 @@ export type HealthStatus = 'passing' | 'warning' | 'critical' | 'maintenance';
 const ZERO: Fid = { container: 0n, key: 0n };
 export interface Reason { code: string; text: string }
 export type CoreAction =
-  | { kind: 'reply-entrypoint'; reqId: number; rc: number; quorum: number; confds: { fid: Fid; endpoint: string }[]; rmFid: Fid; rmEndpoint: string }
+  | { kind: 'reply-entrypoint'; reqId: number; rc: number; quorum: number; confds: { fid: Fid; endpoint: string }[]; rmFid: Fid; rmEndpoint: string; link: LinkPlan }
   | { kind: 'acknowledge'; linkId: number; tag: number }
   | { kind: 'broadcast'; msg: Uint8Array; notes: { fid: string; state: string }[]; id?: number; scope?: 'all' | 'hax'; skip?: Fid[] }
   | { kind: 'consul-txn'; opId: number; ops: TxnOp[] }
@@ -36,6 +36,21 @@ export type CoreAction =
   | { kind: 'notes'; notes: { fid: string; state: string }[] }
   | { kind: 'dump'; rows: DumpRow[]; counters: Record<string, number> }
   | { kind: 'timer'; dueMs: number };
+/** The core's link decision for an entrypoint reply (assembly/machine/links.ts); the shim performs it. */
+export interface LinkPlan {
+  control: 'consume' | 'query';
+  mode: (typeof LINK_MODES)[number];
+  /** mode reuse: the link given back. */
+  linkId: number;
+  /** The request's words the shim needs: generation, process fid, its link params (14 u64). */
+  generation: bigint;
+  processFid: Fid;
+  params: bigint[];
+  /** mode reject: why. */
+  note: string;
+}
+/** hax's side of a link's ids, as the shim reports them. */
+export interface LinkIds { local: { hi: bigint; lo: bigint }; remote: { hi: bigint; lo: bigint } }
 /** One op of a core txn: verb set | delete | publish (key = BQ message_type, value = payload JSON). */
 export interface TxnOp { verb: 'set' | 'delete' | 'publish'; key: string; value: string }
 export interface Decision { reason: Reason; actions: CoreAction[] }
@@ -47,6 +62,8 @@ export class CoreHost {
   #lastView: Uint8Array | null = null;
   /** Model records re-fed after a trap: identity, conf tree, processes, health (by kind). */
   readonly #replay = new Map<number, Uint8Array[]>();
+  /** The links the shim holds (last LinkChanged record of each), re-fed after a trap after the cookie. */
+  readonly #links = new Map<number, Uint8Array[]>();
   #traps = 0;
 
   private constructor(module: WebAssembly.Module) {
@@ -76,6 +93,29 @@ export class CoreHost {
 
   entrypointRequested(reqId: number, fop: Uint8Array, nowMs?: number): Decision {
     return this.#run(RecordWriter.record(EV_ENTRYPOINT_REQUESTED, (w) => { w.u32(reqId).blob(fop); if (nowMs !== undefined) w.u64(BigInt(Math.floor(nowMs))); }));
+  }
+
+  /** The shim opened its links with this cookie (40 bytes: pid, time_start, uptime, uuid hi, uuid lo). */
+  linksOpened(cookie: Uint8Array): Decision {
+    if (cookie.length !== 40) throw new RangeError(`a cookie is 40 bytes, not ${cookie.length}`);
+    const v = new DataView(cookie.buffer, cookie.byteOffset, 40);
+    const rec = RecordWriter.record(EV_LINKS_OPENED, (w) => { for (let i = 0; i < 5; i++) w.u64(v.getBigUint64(i * 8, true)); });
+    this.#replay.set(EV_LINKS_OPENED, [rec]);
+    this.#links.clear();
+    return this.#run(rec);
+  }
+
+  /** The shim holds a link (connected or reused), began draining it, or it is gone. */
+  linkChanged(linkId: number, change: (typeof LINK_CHANGES)[number], process: Fid, ids?: LinkIds): Decision {
+    const z = { hi: 0n, lo: 0n };
+    const rec = RecordWriter.record(EV_LINK_CHANGED, (w) => w.u32(linkId).u8(LINK_CHANGES.indexOf(change)).fid(process)
+      .u64((ids?.local ?? z).hi).u64((ids?.local ?? z).lo).u64((ids?.remote ?? z).hi).u64((ids?.remote ?? z).lo));
+    const d = this.#run(rec);
+    const held = this.#links.get(linkId);
+    if (change === 'gone') this.#links.delete(linkId);
+    else if (!held) this.#links.set(linkId, [rec]);
+    else if (change === 'draining') held.push(rec);
+    return d;
   }
 
   identitySet(node: string, haxProcess: Fid, stopping: boolean): Decision {
@@ -213,6 +253,9 @@ export class CoreHost {
         try { writeInput(this.#ex, rec); this.#ex.handle(rec.length); models++; } catch { /* a model record that traps is dropped */ }
       }
     }
+    for (const rec of [...this.#links.values()].flat()) {
+      try { writeInput(this.#ex, rec); this.#ex.handle(rec.length); models++; } catch { /* dropped like a model record */ }
+    }
     if (models > 0) refed += `, ${models} model record(s) re-fed`;
     return {
       reason: { code: 'CORE_TRAPPED', text: `core trapped (${what}); instance rebuilt, ${refed}; trap #${this.#traps}` },
@@ -239,7 +282,17 @@ export function parseDecision(out: Uint8Array): Decision {
         const n = r.u32();
         const confds: { fid: Fid; endpoint: string }[] = [];
         for (let i = 0; i < n; i++) confds.push({ fid: r.fid(), endpoint: r.str() });
-        actions.push({ kind: 'reply-entrypoint', reqId, rc, quorum, confds, rmFid: r.fid(), rmEndpoint: r.str() });
+        const rmFid = r.fid();
+        const rmEndpoint = r.str();
+        const control = r.u8() === 0 ? 'consume' as const : 'query' as const;
+        const mode = LINK_MODES[r.u8()] ?? 'none';
+        const linkId = r.u32();
+        const generation = r.u64();
+        const processFid = r.fid();
+        const params: bigint[] = [];
+        for (let i = 0; i < 14; i++) params.push(r.u64());
+        const link: LinkPlan = { control, mode, linkId, generation, processFid, params, note: r.str() };
+        actions.push({ kind: 'reply-entrypoint', reqId, rc, quorum, confds, rmFid, rmEndpoint, link });
         break;
       }
       case ACT_ACKNOWLEDGE:

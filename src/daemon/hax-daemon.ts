@@ -165,11 +165,12 @@ export async function startHax(config: HaxConfig, log: Logger, options: StartOpt
       } catch { /* read-only */ }
     }
     switch (ev.type) {
-      case 'listening': addresses.push(ev.address); log.log('info', 'HA link listener ready', { address: ev.address }); if (addresses.length === (config.backend === 'motr' ? 1 : config.listen.length)) listeningResolve(); return;
-      case 'entrypoint': links.requestArrived(ev.reqId, ev.remote); apply(core.entrypointRequested(ev.reqId, ev.fop, Date.now()), { reqId: ev.reqId, remote: ev.remote, first: ev.first }); return;
+      case 'listening': if (addresses.length === 0 && ev.cookie.length === 40) apply(core.linksOpened(ev.cookie), { address: ev.address }); addresses.push(ev.address); log.log('info', 'HA link listener ready', { address: ev.address }); if (addresses.length === (config.backend === 'motr' ? 1 : config.listen.length)) listeningResolve(); return;
+      case 'entrypoint': links.requestArrived(ev.reqId, ev.remote); apply(core.entrypointRequested(ev.reqId, ev.fop, Date.now()), { reqId: ev.reqId, remote: ev.remote }); return;
       case 'link-connected': case 'link-reused': {
         const remote = links.requestAnswered(ev.reqId) ?? 'unknown';
         links.connected(ev.linkId, ev.processFid, remote);
+        apply(core.linkChanged(ev.linkId, 'held', ev.processFid, ev.ids), { linkId: ev.linkId });
         log.log('info', ev.type === 'link-connected' ? 'link connected' : 'link reused', { linkId: ev.linkId, process: formatFid(ev.processFid), remote });
         return;
       }
@@ -183,6 +184,7 @@ export async function startHax(config: HaxConfig, log: Logger, options: StartOpt
         return;
       }
       case 'disconnecting': {
+        apply(core.linkChanged(ev.linkId, 'draining', links.get(ev.linkId)?.processFid ?? { container: 0n, key: 0n }), { linkId: ev.linkId });
         links.stopSending(ev.linkId);
         performer.disconnect(ev.linkId);   // no-op when hax asked already; libmotr waits for it otherwise
         performer.linkGone(ev.linkId);
@@ -194,7 +196,7 @@ export async function startHax(config: HaxConfig, log: Logger, options: StartOpt
         }
         return;
       }
-      case 'disconnected': links.disconnected(ev.linkId); performer.linkGone(ev.linkId); log.log('info', 'link disconnected', { linkId: ev.linkId }); return;
+      case 'disconnected': apply(core.linkChanged(ev.linkId, 'gone', links.get(ev.linkId)?.processFid ?? { container: 0n, key: 0n }), { linkId: ev.linkId }); links.disconnected(ev.linkId); performer.linkGone(ev.linkId); log.log('info', 'link disconnected', { linkId: ev.linkId }); return;
       case 'protocol-error': metrics.errors.inc({ code: ev.code }); log.log('warn', 'HA link protocol error; connection closed', { remote: ev.remote, code: ev.code, error: ev.message }); return;
       case 'io-error': log.log('error', 'HA link I/O error', { code: ev.code, errno: ev.errno, error: ev.message }); return;
     }

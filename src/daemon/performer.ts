@@ -103,7 +103,7 @@ export class Performer {
     const shim = (): Shim => this.#d.shim();
     switch (action.kind) {
       case 'reply-entrypoint':
-        shim().entrypointReply(action.reqId, action.rc, action.confds, action.quorum, action.rmFid, action.rmEndpoint);
+        shim().entrypointReply(action.reqId, action.rc, action.confds, action.quorum, action.rmFid, action.rmEndpoint, action.link);
         return;
       case 'acknowledge':
         shim().delivered(action.linkId, action.tag);

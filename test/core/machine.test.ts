@@ -48,11 +48,13 @@ test('answers an entrypoint with the confds, quorum floor(n/2)+1 and the RM', as
   const d = h.entrypointRequested(7, vector('ep_req_first').bytes);
   assert.is(d.reason.code, 'ENTRYPOINT_ANSWERED');
   assert.match(d.reason.text, 'process 0x7200000000000001:0x2 (first request): 3 confd(s), quorum 2');
-  const a = only(d, 'reply-entrypoint');
+  const { link, ...a } = only(d, 'reply-entrypoint');
   assert.equal(a, {
     kind: 'reply-entrypoint', reqId: 7, rc: 0, quorum: 2, confds: VIEW.confds,
     rmFid: svc(2), rmEndpoint: 'inet:tcp:10.0.0.1@3001',
   });
+  assert.is(link.control, 'consume');
+  assert.is(link.mode, 'new');
 });
 
 test('answers an entrypoint with quorum 1 for one confd and 2 for two', async () => {
@@ -71,9 +73,11 @@ test('answers EAGAIN with no confds while the view has none', async () => {
   const d = h.entrypointRequested(3, vector('ep_req_first').bytes);
   assert.is(d.reason.code, 'ENTRYPOINT_NO_CONFD');
   assert.match(d.reason.text, 'rc -11 (EAGAIN)');
-  assert.equal(only(d, 'reply-entrypoint'), {
+  const { link, ...a } = only(d, 'reply-entrypoint');
+  assert.equal(a, {
     kind: 'reply-entrypoint', reqId: 3, rc: -11, quorum: 0, confds: [], rmFid: { container: 0n, key: 0n }, rmEndpoint: '',
   });
+  assert.is(link.control, 'query');
 });
 
 test('answers an undecodable entrypoint fop with rc -22 and says where it broke', async () => {
