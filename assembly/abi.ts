@@ -52,7 +52,8 @@ export const EV_STATES_QUERIED: u16 = 12;
 export const EV_DUMP_REQUESTED: u16 = 13;
 //   (empty)                          → one ACT_DUMP
 export const EV_PROCESS_KEY: u16 = 14;
-//   fid, str event, str type, u64 modifyIndex     (POST /watcher/processes)
+//   u8 present, str key, str value (text), u8 index kind (0 absent, 1 given, 2 not an index: negative, fractional, huge), u64 index
+//   (POST /watcher/processes: the watch entry as it came; the core reads key and value)
 export const EV_LINK_CHANGED: u16 = 15;
 //   u32 linkId, u8 change (0 held: connected or reused, 1 draining, 2 gone), fid process,
 //   u64 × 4 hax's id_local (hi, lo) and id_remote (hi, lo)

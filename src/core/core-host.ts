@@ -173,8 +173,15 @@ export class CoreHost {
     return this.#run(RecordWriter.record(EV_BQ_MESSAGE, (w) => w.u64(BigInt(epoch)).str(messageType).str(payload)));
   }
 
-  processKeyPosted(fid: Fid, event: string, type: string, modifyIndex: number): Decision {
-    return this.#run(RecordWriter.record(EV_PROCESS_KEY, (w) => w.fid(fid).str(event).str(type).u64(BigInt(modifyIndex))));
+  /**
+   * POST /watcher/processes: the watch entry as it came (null when the key is
+   * missing), its value as text; `modifyIndex` is the entry's ModifyIndex, or
+   * else the X-Consul-Index. The core reads the key and the value.
+   */
+  processKeyPosted(entry: { key: string; value: string } | null, modifyIndex: number | undefined): Decision {
+    const kind = modifyIndex === undefined ? 0 : Number.isSafeInteger(modifyIndex) && modifyIndex >= 0 ? 1 : 2;
+    return this.#run(RecordWriter.record(EV_PROCESS_KEY, (w) => w.u8(entry ? 1 : 0).str(entry?.key ?? '').str(entry?.value ?? '')
+      .u8(kind).u64(kind === 1 ? BigInt(modifyIndex!) : 0n)));
   }
 
   statesQueried(fids: Fid[]): Decision {

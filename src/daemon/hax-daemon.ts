@@ -113,6 +113,7 @@ export async function startHax(config: HaxConfig, log: Logger, options: StartOpt
   const writer = new ConsulWriter(consul, {
     onDone: (job, ok, index) => apply(core.consulReplied(job.opId, ok, index), { opId: job.opId }),
     onRetry: (error, retryInMs, backlog) => log.log('warn', 'Consul write failed; retrying', { error: error.message, retryInMs, backlog }),
+    onRefused: (job, error) => log.log('error', error.message, { code: error.code, opId: job.opId }),
   }, config.writeMode ?? 'txn');
 
   let timer: NodeJS.Timeout | undefined;
