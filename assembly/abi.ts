@@ -45,8 +45,13 @@ export const EV_HEALTH_VIEWED: u16 = 9;
 //   u64 index, str service, u32 n × (str serviceId, str node, u8 nodeStatus, u8 serviceStatus)
 export const EV_TIMER_FIRED: u16 = 10;
 //   u64 nowMs
-export const EV_BQ_MESSAGE: u16 = 11;
-//   u64 epoch, str messageType, str payload (JSON text)
+// 11 was EV_BQ_MESSAGE (one BQ message the host had parsed); retired for EV_BQ_READ, not reused.
+export const EV_BQ_READ: u16 = 17;
+//   u8 phase (0 start-up: this node's offset only, 1 a watch delivery), u8 epoch present, str epoch,
+//   u32 n × (str key, u8 has value, str raw value (base64), str value)   bq/ as Consul holds it
+//   u32 m × (str key, str value)                                          bq-delivered/ as Consul holds it
+//   u32 b × (str key, u8 has value, str raw value)                        the watch body (reported, never acted on)
+//   → BQ_OFFSET_LOADED / BQ_OFFSET_REPAIRED (start-up), BQ_CONSUMED / BQ_NOTHING_NEW; one ACT_BQ_RESULT last
 export const EV_STATES_QUERIED: u16 = 12;
 //   u32 n × fid                      → one ACT_NOTES
 export const EV_DUMP_REQUESTED: u16 = 13;
@@ -59,7 +64,7 @@ export const EV_LINK_CHANGED: u16 = 15;
 //   u64 × 4 hax's id_local (hi, lo) and id_remote (hi, lo)
 export const EV_LINKS_OPENED: u16 = 16;
 //   u64 × 5 the shim's cookie (pid, time_start, uptime, uuid hi, uuid lo)
-export const EV_COUNT: i32 = 17;
+export const EV_COUNT: i32 = 18;
 // Trailing optional fields of older events:
 //   EV_VIEW_UPDATED        … opt u8 isRc (the leader value is this node)
 //   EV_ENTRYPOINT_REQUESTED … opt u64 nowMs (the blob is the fop exactly as received: the core decodes it)
@@ -103,6 +108,8 @@ export const ACT_DUMP: u16 = 0x10b;
 //   u32 n × (fid, u32 state, u8 event, u8 ptype, u8 check, u32 restarts, str kvState, str lastServiceEvent), u32 m × (str counter, u32 value)
 export const ACT_TIMER: u16 = 0x10c;
 //   u64 dueMs                                 (call handle(TimerFired) at or after dueMs)
+export const ACT_BQ_RESULT: u16 = 0x10d;
+//   u64 offset (two's complement: -1 nothing read), u32 n × (u64 epoch, str message_type, str outcome code, str outcome text)
 export const OUT_CODEC_ERROR: u16 = 0x1f0;
 //   u32 code, u32 offset, str detail      (codec entry points only)
 export const OUT_CODEC_RESULT: u16 = 0x1f1;

@@ -13,7 +13,7 @@ import { Reader } from '../codec/reader';
 import { Out, dropLinks } from '../actions';
 import {
   EV_VIEW_UPDATED, EV_ENTRYPOINT_REQUESTED, EV_MESSAGE_RECEIVED, EV_CONSUL_REPLIED, EV_HEALTH_REPORTED,
-  EV_IDENTITY_SET, EV_CONF_LOADED, EV_PROCESSES_LOADED, EV_HEALTH_VIEWED, EV_TIMER_FIRED, EV_BQ_MESSAGE,
+  EV_IDENTITY_SET, EV_CONF_LOADED, EV_PROCESSES_LOADED, EV_HEALTH_VIEWED, EV_TIMER_FIRED, EV_BQ_READ,
   EV_STATES_QUERIED, EV_DUMP_REQUESTED, EV_PROCESS_KEY, EV_LINK_CHANGED, EV_LINKS_OPENED,
 } from '../abi';
 import { ViewUpdated, ConsulReplied } from '../events';
@@ -23,7 +23,8 @@ import { onMessageReceived } from './messages';
 import { onHealthReported } from './health';
 import { onEntrypointRequested, onTimerFired } from './entrypoint';
 import { onIdentitySet, onConfLoaded, onProcessesLoaded, onHealthViewed } from './load';
-import { onBqMessage, onProcessKey } from './queue';
+import { onProcessKey } from './queue';
+import { onBqRead } from './bq-read';
 import { onStatesQueried, onDumpRequested } from './query';
 import { onLinkChanged, onLinksOpened } from './links';
 
@@ -49,7 +50,8 @@ export const TRANSITIONS: Array<Transition> = [
   new Transition(EV_PROCESSES_LOADED, 'ProcessesLoaded', onProcessesLoaded, 'PROCESSES_LOADED'),
   new Transition(EV_HEALTH_VIEWED, 'HealthViewed', onHealthViewed, 'HEALTH_VIEWED'),
   new Transition(EV_TIMER_FIRED, 'TimerFired', onTimerFired, 'ENTRYPOINT_QUERY_SENT TIMER_IDLE'),
-  new Transition(EV_BQ_MESSAGE, 'BqMessage', onBqMessage,
+  new Transition(EV_BQ_READ, 'BqRead', onBqRead,
+    'BQ_OFFSET_LOADED BQ_OFFSET_REPAIRED BQ_CONSUMED BQ_NOTHING_NEW; per message (ACT_BQ_RESULT): ' +
     'BQ_BROADCAST BQ_LOCAL_SKIPPED BQ_UNKNOWN_OBJECT BQ_BAD_PAYLOAD BQ_UNSUPPORTED BQ_UNKNOWN_TYPE'),
   new Transition(EV_STATES_QUERIED, 'StatesQueried', onStatesQueried, 'STATES_ANSWERED'),
   new Transition(EV_DUMP_REQUESTED, 'DumpRequested', onDumpRequested, 'DUMP_WRITTEN'),

@@ -1,7 +1,7 @@
-// The broadcast queue (hax-reference.md §6.4) and POST /watcher/processes.
-// The host sorts bq/ entries by epoch, drops those at or below this node's
-// bq-delivered offset and feeds each message here; the reason code is the
-// message's outcome (the host stores the offset after it).
+// The broadcast queue's messages (hax-reference.md §6.4) and POST
+// /watcher/processes. bq-read.ts decides which bq/ entries are messages and
+// which are new, and calls bqMessage for each in epoch order; the reason code
+// is the message's outcome.
 //
 //   message_type          rule
 //   PROCESS-STATE-UPDATE  remote process → broadcast its mapped health (no KV
@@ -33,15 +33,14 @@ function str(v: Value, key: string): string {
   return x !== null && x.kind == V_STR ? x.str : '';
 }
 
-export function onBqMessage(r: Reader, out: Out): void {
-  const epoch = r.u64('epoch');
-  const type = readStr(r, 'message_type');
-  const payloadText = readStr(r, 'payload');
-  if (r.failed) abort('event record malformed: ' + r.err.detail);
+/**
+ * One BQ message, read by bq-read.ts from Consul's bq/<epoch> value (parsed
+ * there, once): `p` is its payload, null when the value held no JSON object
+ * payload. Gives its outcome as out.reason (bq-read.ts collects it).
+ */
+export function bqMessage(epoch: u64, type: string, p: Value | null, out: Out): void {
   const head = 'bq/' + epoch.toString() + ' ' + type + ': ';
-  const err = new CodecError();
-  const p = parseJson(payloadText, err);
-  if (err.failed || p.kind != V_OBJ) {
+  if (p === null || p.kind != V_OBJ) {
     if (type == 'SNS_OP') { state.count('BQ SNS_OP'); out.reason('BQ_UNSUPPORTED', head + 'SNS operations need spiel; counted, marked read'); return; }
     out.reason(type == 'PROCESS-STATE-UPDATE' || type == 'M0_HA_MSG_NVEC' || type == 'STOB_IOQ_ERROR' ? 'BQ_BAD_PAYLOAD' : 'BQ_UNKNOWN_TYPE',
       head + 'payload is not a JSON object; skipped, marked read');

@@ -13,12 +13,12 @@ export const EV_CONF_LOADED = 7;
 export const EV_PROCESSES_LOADED = 8;
 export const EV_HEALTH_VIEWED = 9;
 export const EV_TIMER_FIRED = 10;
-export const EV_BQ_MESSAGE = 11;
 export const EV_STATES_QUERIED = 12;
 export const EV_DUMP_REQUESTED = 13;
 export const EV_PROCESS_KEY = 14;
 export const EV_LINK_CHANGED = 15;
 export const EV_LINKS_OPENED = 16;
+export const EV_BQ_READ = 17;
 /** LinkChanged's change field, by value (assembly/machine/links.ts CHANGE_*). */
 export const LINK_CHANGES = ['held', 'draining', 'gone'] as const;
 /** An entrypoint reply's link mode, by value (assembly/machine/links.ts LINK_*). */
@@ -39,6 +39,7 @@ export const ACT_AWAIT_DELIVERY = 0x109;
 export const ACT_NOTES = 0x10a;
 export const ACT_DUMP = 0x10b;
 export const ACT_TIMER = 0x10c;
+export const ACT_BQ_RESULT = 0x10d;
 export const OUT_CODEC_ERROR = 0x1f0;
 export const OUT_CODEC_RESULT = 0x1f1;
 

@@ -13,7 +13,7 @@ import type { Fid } from '../fid.ts';
 import {
   EV_VIEW_UPDATED, EV_ENTRYPOINT_REQUESTED, EV_MESSAGE_RECEIVED, EV_CONSUL_REPLIED, EV_HEALTH_REPORTED,
   HEALTH_STATUS_CODES, OUT_REASON, ACT_REPLY_ENTRYPOINT, ACT_ACKNOWLEDGE, ACT_BROADCAST,
-  STATE_NAMES, EV_IDENTITY_SET, EV_CONF_LOADED, EV_PROCESSES_LOADED, EV_HEALTH_VIEWED, EV_TIMER_FIRED, EV_BQ_MESSAGE,
+  STATE_NAMES, EV_IDENTITY_SET, EV_CONF_LOADED, EV_PROCESSES_LOADED, EV_HEALTH_VIEWED, EV_TIMER_FIRED, EV_BQ_READ, ACT_BQ_RESULT,
   EV_STATES_QUERIED, EV_DUMP_REQUESTED, EV_PROCESS_KEY, ACT_CONSUL_TXN, ACT_BROADCAST_TO, ACT_SEND, ACT_DROP_LINKS,
   ACT_AWAIT_DELIVERY, ACT_NOTES, ACT_DUMP, ACT_TIMER, EV_LINK_CHANGED, EV_LINKS_OPENED, LINK_MODES, LINK_CHANGES,
 } from './abi.ts';
@@ -35,7 +35,9 @@ export type CoreAction =
   | { kind: 'await-delivery'; broadcastId: number; timeoutMs: number }
   | { kind: 'notes'; notes: { fid: string; state: string }[] }
   | { kind: 'dump'; rows: DumpRow[]; counters: Record<string, number> }
-  | { kind: 'timer'; dueMs: number };
+  | { kind: 'timer'; dueMs: number }
+  /** The BQ read's result (after its other actions): this node's offset and each message's outcome. */
+  | { kind: 'bq-result'; offset: number; outcomes: { epoch: number; type: string; code: string; text: string }[] };
 /** The core's link decision for an entrypoint reply (assembly/machine/links.ts); the shim performs it. */
 export interface LinkPlan {
   control: 'consume' | 'query';
@@ -48,6 +50,15 @@ export interface LinkPlan {
   params: bigint[];
   /** mode reject: why. */
   note: string;
+}
+/** Facts of one read of the broadcast queue (bq-consumer.ts reads them from Consul). */
+export interface BqReadFacts {
+  startUp: boolean;
+  /** The `epoch` key's value; null when absent. */
+  epoch: string | null;
+  entries: { key: string; raw: string | null; value: string }[];
+  offsets: { key: string; value: string }[];
+  body: { key: string; raw: string | null }[];
 }
 /** hax's side of a link's ids, as the shim reports them. */
 export interface LinkIds { local: { hi: bigint; lo: bigint }; remote: { hi: bigint; lo: bigint } }
@@ -169,8 +180,21 @@ export class CoreHost {
     return this.#run(RecordWriter.record(EV_TIMER_FIRED, (w) => w.u64(BigInt(Math.floor(nowMs)))));
   }
 
-  bqMessage(epoch: number, messageType: string, payload: string): Decision {
-    return this.#run(RecordWriter.record(EV_BQ_MESSAGE, (w) => w.u64(BigInt(epoch)).str(messageType).str(payload)));
+  /**
+   * What hax read of the broadcast queue in Consul (bq/ with raw and decoded
+   * values, `epoch`, bq-delivered/) and, for a watch delivery, the body as it
+   * came. `startUp`: read this node's offset only. The core decides the rest.
+   */
+  bqRead(read: BqReadFacts): Decision {
+    return this.#run(RecordWriter.record(EV_BQ_READ, (w) => {
+      w.u8(read.startUp ? 0 : 1).u8(read.epoch === null ? 0 : 1).str(read.epoch ?? '');
+      w.u32(read.entries.length);
+      for (const e of read.entries) w.str(e.key).u8(e.raw === null ? 0 : 1).str(e.raw ?? '').str(e.value);
+      w.u32(read.offsets.length);
+      for (const o of read.offsets) w.str(o.key).str(o.value);
+      w.u32(read.body.length);
+      for (const e of read.body) w.str(e.key).u8(e.raw === null ? 0 : 1).str(e.raw ?? '');
+    }));
   }
 
   /**
@@ -300,6 +324,14 @@ export function parseDecision(out: Uint8Array): Decision {
         for (let i = 0; i < 14; i++) params.push(r.u64());
         const link: LinkPlan = { control, mode, linkId, generation, processFid, params, note: r.str() };
         actions.push({ kind: 'reply-entrypoint', reqId, rc, quorum, confds, rmFid, rmEndpoint, link });
+        break;
+      }
+      case ACT_BQ_RESULT: {
+        const offset = Number(BigInt.asIntN(64, r.u64()));
+        const n = r.u32();
+        const outcomes: { epoch: number; type: string; code: string; text: string }[] = [];
+        for (let i = 0; i < n; i++) outcomes.push({ epoch: Number(r.u64()), type: r.str(), code: r.str(), text: r.str() });
+        actions.push({ kind: 'bq-result', offset, outcomes });
         break;
       }
       case ACT_ACKNOWLEDGE:

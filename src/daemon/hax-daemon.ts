@@ -217,7 +217,7 @@ export async function startHax(config: HaxConfig, log: Logger, options: StartOpt
     onLog: (level, msg, fields) => consulLog.log(level, msg, fields),
   }, identity.node);
   const bqLog = log.child('bq');
-  const bq = new BqConsumer({ consul, core, node: () => identity.node, nodes: () => (confIndex?.nodes ?? []).map((n) => n.name), apply, log: (level, msg, fields) => bqLog.log(level, msg, fields) });
+  const bq = new BqConsumer({ consul, core, apply, written: () => writer.drained(), log: (level, msg, fields) => bqLog.log(level, msg, fields) });
 
   async function startShim(): Promise<Shim> {
     if (config.backend !== 'motr') return Shim.start({ listen: config.listen, limits: config.haLimits }, onShimEvents);

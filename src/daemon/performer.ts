@@ -148,7 +148,7 @@ export class Performer {
       case 'timer':
         this.#d.onTimer(action.dueMs);
         return;
-      case 'notes': case 'dump': case 'await-delivery':
+      case 'notes': case 'dump': case 'await-delivery': case 'bq-result':
         return;
     }
   }
