@@ -133,4 +133,26 @@ test('a link table survives a core trap (re-fed after the cookie)', async () => 
   assert.is(reply(h.entrypointRequested(9, vector('ep_req_not_first').bytes, 1000)).link.mode, 'reuse');
 });
 
+test('a first request of a process that restarted more than once is a restart: decided from the model, not from reason text', async () => {
+  const { CONF, KIND } = await import('../../src/core/records.ts');
+  const h = await CoreHost.load();
+  h.identitySet('n1', proc(1), false);
+  const node = { container: 0x6e00000000000001n, key: 1n };
+  h.confLoaded(1, [
+    { type: CONF.node, fid: node, name: 'n1', key: 'm0conf/nodes/n1', state: 'M0_NC_UNKNOWN' },
+    { type: CONF.process, fid: proc(2), parent: node, kind: KIND.ios, name: 'm0_server', key: 'm0conf/nodes/n1/processes/2' },
+  ]);
+  h.viewUpdated(VIEW);
+  // restart counter 1 (mkfs and m0d share the fid): counted, answered
+  h.processesLoaded(2, [], [{ fid: proc(2), count: 1 }]);
+  const once = h.entrypointRequested(1, vector('ep_req_first').bytes, 1000);
+  assert.is(once.reason.code, 'ENTRYPOINT_ANSWERED');
+  assert.match(once.reason.text, 'restart counter 2');
+  // now the counter is 2: the next first request is a restart
+  const d = h.entrypointRequested(2, vector('ep_req_first').bytes, 2000);
+  assert.is(d.reason.code, 'ENTRYPOINT_RESTART_DETECTED');
+  assert.equal(d.actions.map((a) => a.kind), ['drop-links', 'broadcast', 'await-delivery', 'consul-txn', 'reply-entrypoint']);
+  assert.is(reply(d).link.mode, 'new');
+});
+
 test.run();
