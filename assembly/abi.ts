@@ -45,15 +45,20 @@ export const EV_HEALTH_VIEWED: u16 = 9;
 //   u64 index, str service, u32 n × (str serviceId, str node, u8 nodeStatus, u8 serviceStatus)
 export const EV_TIMER_FIRED: u16 = 10;
 //   u64 nowMs
-export const EV_BQ_MESSAGE: u16 = 11;
-//   u64 epoch, str messageType, str payload (JSON text)
+// 11 was EV_BQ_MESSAGE (one BQ message the host had parsed); retired for EV_BQ_READ, not reused.
+export const EV_BQ_READ: u16 = 17;
+//   u8 phase (0 start-up: this node's offset only, 1 a watch delivery), u8 epoch present, str epoch,
+//   u32 n × (str key, u8 has value, str raw value (base64), str value)   bq/ as Consul holds it
+//   u32 m × (str key, str value)                                          bq-delivered/ as Consul holds it
+//   u32 b × (str key, u8 has value, str raw value)                        the watch body (reported, never acted on)
+//   → BQ_OFFSET_LOADED / BQ_OFFSET_REPAIRED (start-up), BQ_CONSUMED / BQ_NOTHING_NEW; one ACT_BQ_RESULT last
 export const EV_STATES_QUERIED: u16 = 12;
 //   u32 n × fid                      → one ACT_NOTES
 export const EV_DUMP_REQUESTED: u16 = 13;
 //   (empty)                          → one ACT_DUMP
 export const EV_PROCESS_KEY: u16 = 14;
-//   fid, str event, str type, u64 modifyIndex     (POST /watcher/processes)
-export const EV_COUNT: i32 = 15;
+//   u8 present, str key, str value (text), u8 index kind (0 absent, 1 given, 2 not an index: negative, fractional, huge), u64 index
+//   (POST /watcher/processes: the watch entry as it came; the core reads key and value)
 export const EV_STATUS_QUERIED: u16 = 32;
 //   (empty)                          → one ACT_STATUS (machine/status.ts)
 // RC election (machine/election.ts)
@@ -63,9 +68,15 @@ export const EV_ELECTION_TICK: u16 = 41;
 //   u64 nowMs, u32 random                     (the call-back an ACT_ELECTION asked for)
 export const EV_ELECTION_RESULT: u16 = 42;
 //   u8 op, u8 ok, str session (the one created, or the one the op was about), u64 nowMs, u32 random
+export const EV_LINK_CHANGED: u16 = 15;
+//   u32 linkId, u8 change (0 held: connected or reused, 1 draining, 2 gone), fid process,
+//   u64 × 4 hax's id_local (hi, lo) and id_remote (hi, lo)
+export const EV_LINKS_OPENED: u16 = 16;
+//   u64 × 5 the shim's cookie (pid, time_start, uptime, uuid hi, uuid lo)
+export const EV_COUNT: i32 = 18;
 // Trailing optional fields of older events:
 //   EV_VIEW_UPDATED        … opt u8 isRc (the leader value is this node)
-//   EV_ENTRYPOINT_REQUESTED … opt u64 nowMs, u32 linkHint (unused), fid processFid (unused)
+//   EV_ENTRYPOINT_REQUESTED … opt u64 nowMs (the blob is the fop exactly as received: the core decodes it)
 //   EV_CONSUL_REPLIED      … opt u64 index (the txn's ModifyIndex)
 //   EV_HEALTH_REPORTED     … opt u64 consulIndex
 // Conf object types in EV_CONF_LOADED (machine/model.ts O_*); 9 = pool member
@@ -82,9 +93,10 @@ export const HEALTH_MAINTENANCE: u8 = 3;
 export const OUT_REASON: u16 = 0x100;
 //   str code, str text, str kind, u32 n × fid subject   (the typed decision: actions.ts Out)
 export const ACT_REPLY_ENTRYPOINT: u16 = 0x101;
-//   u32 reqId, i32 rc, u32 quorum, u32 n, n × (fid, str endpoint), fid rm, str rmEndpoint
-export const ACT_CONSUL_PUT: u16 = 0x102;
-//   u32 opId, str key, str value
+//   u32 reqId, i32 rc, u32 quorum, u32 n, n × (fid, str endpoint), fid rm, str rmEndpoint,
+//   u8 control (0 CONSUME, 2 QUERY), u8 link (machine/links.ts LINK_*: 0 none, 1 new, 2 reconnect, 3 reuse, 4 absent, 5 reject),
+//   u32 linkId (reuse), u64 generation, fid process, 14 × u64 the request's link params, str note (reject: why)
+// 0x102 is retired (a single-key put, before every write went through one txn path); not reused.
 export const ACT_ACKNOWLEDGE: u16 = 0x103;
 //   u32 linkId, u64 tag
 export const ACT_BROADCAST: u16 = 0x104;
@@ -112,6 +124,8 @@ export const ACT_STATUS: u16 = 0x120;
 export const ACT_ELECTION: u16 = 0x130;
 //   u8 op (0 none, 1 create session, 2 acquire leader, 3 destroy session), str session, str value (node name),
 //   u32 lockDelaySec, u32 n × str check, u64 tickAtMs (0: no call-back; else call handle(ElectionTick) at or after it)
+export const ACT_BQ_RESULT: u16 = 0x10d;
+//   u64 offset (two's complement: -1 nothing read), u32 n × (u64 epoch, str message_type, str outcome code, str outcome text)
 export const OUT_CODEC_ERROR: u16 = 0x1f0;
 //   u32 code, u32 offset, str detail      (codec entry points only)
 export const OUT_CODEC_RESULT: u16 = 0x1f1;

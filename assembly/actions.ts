@@ -8,10 +8,11 @@
 import { Writer } from './codec/writer';
 import { Fid } from './codec/fid';
 import {
-  OUT_REASON, ACT_REPLY_ENTRYPOINT, ACT_CONSUL_PUT, ACT_ACKNOWLEDGE, ACT_BROADCAST, RECORD_HEADER,
+  OUT_REASON, ACT_REPLY_ENTRYPOINT, ACT_ACKNOWLEDGE, ACT_BROADCAST, RECORD_HEADER,
   ACT_CONSUL_TXN, ACT_BROADCAST_TO, ACT_SEND, ACT_DROP_LINKS, ACT_AWAIT_DELIVERY, ACT_NOTES, ACT_TIMER,
 } from './abi';
 import { Endpoint } from './events';
+import { EntrypointReq, LINK_PARAM_WORDS } from './codec/entrypoint';
 
 export const REASON_RESERVE: usize = 8192;
 /** Most subject fids one decision names (a broadcast's notes carry the rest). */
@@ -78,7 +79,12 @@ export class Out {
     return <i32>(this.w.pos - this.base);
   }
 
-  replyEntrypoint(reqId: u32, rc: i32, quorum: u32, confds: Array<Endpoint>, rm: Fid, rmEp: string): void {
+  /**
+   * The reply and the link plan (machine/links.ts): control, mode, the link
+   * to reuse, and the request's words the shim needs (zeros without a request).
+   */
+  replyEntrypoint(reqId: u32, rc: i32, quorum: u32, confds: Array<Endpoint>, rm: Fid, rmEp: string,
+    control: u8, mode: u8, linkId: u32, req: EntrypointReq | null, note: string): void {
     const w = this.w;
     const at = w.beginRecord(ACT_REPLY_ENTRYPOINT);
     w.u32(reqId);
@@ -91,16 +97,17 @@ export class Out {
     }
     w.fid(rm.c, rm.k);
     w.str(rmEp);
-    w.endRecord(at);
-    this.actions++;
-  }
-
-  consulPut(opId: u32, key: string, value: string): void {
-    const w = this.w;
-    const at = w.beginRecord(ACT_CONSUL_PUT);
-    w.u32(opId);
-    w.str(key);
-    w.str(value);
+    w.u8(control);
+    w.u8(mode);
+    w.u32(linkId);
+    if (req === null) {
+      w.u64(0); w.fid(0, 0);
+      for (let i = 0; i < LINK_PARAM_WORDS; i++) w.u64(0);
+    } else {
+      w.u64(req.generation); w.fid(req.pc, req.pk);
+      for (let i = 0; i < LINK_PARAM_WORDS; i++) w.u64(req.params[i]);
+    }
+    w.str(note);
     w.endRecord(at);
     this.actions++;
   }

@@ -1,7 +1,7 @@
 // The core's transition table: one row per event, each naming its handler and
 // the reason codes it can give. Special cases live in the handlers (one file
-// per family: entrypoint.ts, messages.ts → process-event.ts / nvec.ts,
-// health.ts, queue.ts, load.ts, query.ts, status.ts, election.ts).
+// per family: entrypoint.ts + links.ts, messages.ts → process-event.ts / nvec.ts,
+// health.ts, queue.ts + bq-read.ts, load.ts, query.ts, status.ts, election.ts).
 //
 // Reason codes of the rows kept here:
 //   VIEW_STORED               ViewUpdated: confds, RM and "this node is RC" remembered
@@ -14,8 +14,8 @@ import { Reader } from '../codec/reader';
 import { Out, dropLinks } from '../actions';
 import {
   EV_VIEW_UPDATED, EV_ENTRYPOINT_REQUESTED, EV_MESSAGE_RECEIVED, EV_CONSUL_REPLIED, EV_HEALTH_REPORTED,
-  EV_IDENTITY_SET, EV_CONF_LOADED, EV_PROCESSES_LOADED, EV_HEALTH_VIEWED, EV_TIMER_FIRED, EV_BQ_MESSAGE,
-  EV_STATES_QUERIED, EV_DUMP_REQUESTED, EV_PROCESS_KEY, EV_STATUS_QUERIED,
+  EV_IDENTITY_SET, EV_CONF_LOADED, EV_PROCESSES_LOADED, EV_HEALTH_VIEWED, EV_TIMER_FIRED, EV_BQ_READ,
+  EV_STATES_QUERIED, EV_DUMP_REQUESTED, EV_PROCESS_KEY, EV_LINK_CHANGED, EV_LINKS_OPENED, EV_STATUS_QUERIED,
   EV_LEADER_OBSERVED, EV_ELECTION_TICK, EV_ELECTION_RESULT,
 } from '../abi';
 import { ViewUpdated, ConsulReplied } from '../events';
@@ -26,10 +26,12 @@ import { onHealthReported, actOnHealth } from './health';
 import { O_PROCESS } from './model';
 import { onEntrypointRequested, onTimerFired } from './entrypoint';
 import { onIdentitySet, onConfLoaded, onProcessesLoaded, onHealthViewed } from './load';
-import { onBqMessage, onProcessKey } from './queue';
+import { onProcessKey } from './queue';
+import { onBqRead } from './bq-read';
 import { onStatesQueried, onDumpRequested } from './query';
 import { onStatusQueried } from './status';
 import { onLeaderObserved, onElectionTick, onElectionResult } from './election';
+import { onLinkChanged, onLinksOpened } from './links';
 
 export type Handler = (r: Reader, out: Out) => void;
 
@@ -43,18 +45,18 @@ export const TRANSITIONS: Array<Transition> = [
     'ENTRYPOINT_ANSWERED ENTRYPOINT_RESTART_DETECTED ENTRYPOINT_DEFERRED ENTRYPOINT_NO_CONFD ENTRYPOINT_STOPPING ENTRYPOINT_BAD_REQUEST'),
   new Transition(EV_MESSAGE_RECEIVED, 'MessageReceived', onMessageReceived,
     'EVENT_PROCESS_BROADCAST EVENT_PROCESS_RECORDED EVENT_PROCESS_BUSY NVEC_GET_ANSWERED NVEC_SET_REBROADCAST NVEC_SET_IGNORED ' +
-    'FAILURE_VEC_ANSWERED FAILURE_VEC_UNKNOWN_POOL STOB_IOQ_DRIVE_FAILED STOB_IOQ_UNKNOWN_SDEV MESSAGE_COUNTED MESSAGE_UNDECODABLE ' +
-    'MESSAGE_ACKNOWLEDGED EVENT_PROCESS_WRITING'),
+    'FAILURE_VEC_ANSWERED FAILURE_VEC_UNKNOWN_POOL STOB_IOQ_DRIVE_FAILED STOB_IOQ_UNKNOWN_SDEV MESSAGE_COUNTED MESSAGE_UNDECODABLE'),
   new Transition(EV_CONSUL_REPLIED, 'ConsulReplied', onConsulReplied,
     'EVENT_RECORDED WRITE_DURABLE EVENT_WRITE_FAILED CONSUL_REPLY_UNKNOWN_OP'),
   new Transition(EV_HEALTH_REPORTED, 'HealthReported', onHealthReported,
-    'HEALTH_ACTED HEALTH_NO_CHANGE BROADCAST_SENT BROADCAST_UNCHANGED BROADCAST_PARTIAL'),
+    'HEALTH_ACTED HEALTH_NO_CHANGE'),
   new Transition(EV_IDENTITY_SET, 'IdentitySet', onIdentitySet, 'IDENTITY_SET'),
   new Transition(EV_CONF_LOADED, 'ConfLoaded', onConfLoaded, 'CONF_LOADED'),
   new Transition(EV_PROCESSES_LOADED, 'ProcessesLoaded', onProcessesLoaded, 'PROCESSES_LOADED'),
   new Transition(EV_HEALTH_VIEWED, 'HealthViewed', onHealthViewed, 'HEALTH_VIEWED'),
   new Transition(EV_TIMER_FIRED, 'TimerFired', onTimerFired, 'ENTRYPOINT_QUERY_SENT TIMER_IDLE'),
-  new Transition(EV_BQ_MESSAGE, 'BqMessage', onBqMessage,
+  new Transition(EV_BQ_READ, 'BqRead', onBqRead,
+    'BQ_OFFSET_LOADED BQ_OFFSET_REPAIRED BQ_CONSUMED BQ_NOTHING_NEW; per message (ACT_BQ_RESULT): ' +
     'BQ_BROADCAST BQ_LOCAL_SKIPPED BQ_UNKNOWN_OBJECT BQ_BAD_PAYLOAD BQ_UNSUPPORTED BQ_UNKNOWN_TYPE'),
   new Transition(EV_STATES_QUERIED, 'StatesQueried', onStatesQueried, 'STATES_ANSWERED'),
   new Transition(EV_DUMP_REQUESTED, 'DumpRequested', onDumpRequested, 'DUMP_WRITTEN'),
@@ -66,6 +68,8 @@ export const TRANSITIONS: Array<Transition> = [
     'ELECTION_SESSION_REQUESTED ELECTION_ACQUIRE_REQUESTED ELECTION_STANDING ELECTION_NOT_ELIGIBLE ELECTION_IDLE'),
   new Transition(EV_ELECTION_RESULT, 'ElectionResult', onElectionResult,
     'ELECTION_ACQUIRE_REQUESTED ELECTION_SESSION_REQUESTED ELECTION_WON ELECTION_RETRY ELECTION_IDLE ELECTION_NOT_ELIGIBLE'),
+  new Transition(EV_LINK_CHANGED, 'LinkChanged', onLinkChanged, 'LINK_HELD LINK_DRAINING LINK_GONE'),
+  new Transition(EV_LINKS_OPENED, 'LinksOpened', onLinksOpened, 'LINKS_OPENED'),
 ];
 
 /** Runs the row for `tag`; an unknown tag is host misuse. */

@@ -11,26 +11,18 @@
 //   4. acting = processes/<fid> STOPPED + BQ PROCESS-STATE-UPDATE + expansion
 //      KV states in one txn, and OFFLINE (TRANSIENT) broadcast to every link.
 // Reason codes: HEALTH_ACTED, HEALTH_NO_CHANGE (+ "stale payload" in the text).
-//
-// Without a conf tree (the walking skeleton) the §5.2(a) payload rule below
-// applies: OK/OFFLINE per entry, only changed notes broadcast.
-//   BROADCAST_SENT       n changed notes in m messages
-//   BROADCAST_UNCHANGED  nothing changed (a replayed or coalesced payload): no action
-//   BROADCAST_PARTIAL    the output region filled up; the rest goes out next time
+// Before the conf tree is loaded the model is empty: no process of the
+// payload is known, so the answer is HEALTH_NO_CHANGE by the same rule.
 import { Reader } from '../codec/reader';
-import { Fid, formatFid, parseFidText, PROCESS_CONTAINER } from '../codec/fid';
-import { CodecError, describe } from '../codec/errors';
-import { encodeNvecSet, NVEC_MSG_WIRE, STATE_NAMES, M0_NC_ONLINE, M0_NC_TRANSIENT } from '../codec/ha-msg';
+import { Fid, parseFidText, PROCESS_CONTAINER } from '../codec/fid';
 import { Out } from '../actions';
 import { HealthReported, ID_NONE, ID_DECIMAL, ID_TEXT } from '../events';
 import { HEALTH_PASSING } from '../abi';
 import { state } from './state';
 import { O_PROCESS, K_HAX, T_M0MKFS, E_STOPPED, EVENT_NAMES, TYPE_NAMES } from './model';
 import { currentHealth, H_OFFLINE, H_FAILED } from './derive';
-import { FidStates } from './fid-states';
 import { Plan, expand, emitBroadcast } from './expand';
 import { Commit, commit, saturated, processValue, processUpdatePayload, consulKnownIndex } from './commit';
-
 
 /** Decimal ServiceID → process fid; else a fid text; else null. */
 export function serviceFid(id: string): Fid | null {
@@ -52,70 +44,7 @@ export function onHealthReported(r: Reader, out: Out): void {
   const e = HealthReported.read(r);
   let consulIndex: u64 = 0;
   if (r.remaining >= 8) consulIndex = r.u64('consulIndex');
-  if (state.model.loaded) { onHealthWithModel(e, consulIndex, out); return; }
-  // Changed notes, in payload order. `seen` overlays lastState for this payload.
-  const cs = new Array<u64>();
-  const ks = new Array<u64>();
-  const sts = new Array<u32>();
-  const seen = new FidStates();
-  let states = 0;
-  let skipped = '';
-  for (let i = 0; i < e.entries; i++) {
-    let ok = true;
-    for (let j = e.first(i); j < e.entryEnd[i]; j++) {
-      if (e.status[j] != HEALTH_PASSING) ok = false;
-      const kind = e.kind[j];
-      if (kind == ID_NONE) continue;
-      let fc = PROCESS_CONTAINER, fk = e.key[j];
-      if (kind == ID_TEXT) {
-        const f = serviceFid(e.text[j]);
-        if (f === null) {
-          if (skipped.length < 200) skipped += (skipped.length ? ', ' : '') + '"' + e.text[j] + '"';
-          continue;
-        }
-        fc = f.c; fk = f.k;
-      }
-      states++;
-      const st = ok ? M0_NC_ONLINE : M0_NC_TRANSIENT;
-      const before: u32 = seen.has(fc, fk) ? seen.get(fc, fk) : state.lastState.get(fc, fk);
-      if (before == st) continue;
-      seen.set(fc, fk, st);
-      cs.push(fc); ks.push(fk); sts.push(st);
-    }
-  }
-  const skipNote = skipped.length ? '; skipped ServiceIDs that are neither a number nor a fid: ' + skipped : '';
-  const n = cs.length;
-  if (n == 0) {
-    out.reason('BROADCAST_UNCHANGED', e.entries.toString() + ' entr(ies), ' + states.toString() +
-      ' state(s), none changed since the last broadcast; nothing sent' + skipNote);
-    return;
-  }
-  let sent = 0;
-  let messages = 0;
-  const err = new CodecError();
-  while (sent < n) {
-    const chunk = min(1024, n - sent);
-    if (out.room < Out.broadcastSize(NVEC_MSG_WIRE, chunk)) break;
-    const at = out.beginBroadcast();
-    encodeNvecSet(out.w, cs, ks, sts, sent, chunk, 0, err);
-    if (err.failed) abort('health rule produced a note Motr refuses: ' + describe(err));
-    out.endBroadcast(at, cs, ks, sts, sent, chunk);
-    for (let i = sent; i < sent + chunk; i++) state.lastState.set(cs[i], ks[i], sts[i]);
-    sent += chunk;
-    messages++;
-  }
-  let summary = '';
-  for (let i = 0; i < min(n, 8); i++) {
-    summary += (i ? ', ' : '') + formatFid(cs[i], ks[i]) + ' ' + STATE_NAMES[sts[i]];
-  }
-  if (n > 8) summary += ', …';
-  if (sent < n) {
-    out.reason('BROADCAST_PARTIAL', sent.toString() + ' of ' + n.toString() + ' changed note(s) broadcast in ' +
-      messages.toString() + ' message(s); output region full, the rest goes out on the next delivery (' + summary + ')' + skipNote);
-    return;
-  }
-  out.reason('BROADCAST_SENT', n.toString() + ' changed note(s) of ' + states.toString() + ' broadcast in ' +
-    messages.toString() + ' NVEC SET message(s): ' + summary + skipNote);
+  onHealthWithModel(e, consulIndex, out);
 }
 
 function onHealthWithModel(e: HealthReported, consulIndex: u64, out: Out): void {

@@ -16,7 +16,9 @@
 //   MESSAGE_COUNTED          a notification hax only records (service, RPC, keepalive, BE/SNS errors)
 //   STOB_IOQ_DRIVE_FAILED    drive FAILED, recorded and published
 //   STOB_IOQ_UNKNOWN_SDEV    the sdev is 0:0 or not in the conf tree: counted, acknowledged
-//   MESSAGE_ACKNOWLEDGED, EVENT_PROCESS_WRITING   (no conf tree loaded yet: the walking skeleton's rules)
+//
+// Before the conf tree is loaded the model is empty and the same rows apply:
+// every fid is "not in the conf tree" (there is no second rule set).
 import { Reader } from '../codec/reader';
 import { Value } from '../codec/value';
 import { describe } from '../codec/errors';
@@ -30,7 +32,7 @@ import { Plan, expand, emitBroadcast } from './expand';
 import { Commit, commit, saturated } from './commit';
 import { onEventProcess } from './process-event';
 import { onNvecGet, onNvecSet, onFailureVecReq } from './nvec';
-import { state, PendingAck, PENDING_MAX } from './state';
+import { state } from './state';
 
 export type MessageRule = (e: MessageReceived, m: Value, out: Out) => void;
 
@@ -67,7 +69,6 @@ export function onMessageReceived(r: Reader, out: Out): void {
   if (parseFidText((m.get('fid') as Value).str, about)) out.subject(about.c, about.k);
   for (let t = 0; t < MSG_TYPE_NAMES.length; t++) {
     if (MSG_TYPE_NAMES[t] == typeName) {
-      if (!state.model.loaded && t != 7) { ackNow(e, m, out); return; }
       MESSAGE_RULES[t](e, m, out);
       return;
     }
@@ -78,11 +79,6 @@ export function onMessageReceived(r: Reader, out: Out): void {
 function describeMsg(e: MessageReceived, m: Value): string {
   return 'M0_HA_MSG_' + (m.get('type') as Value).str + ' from ' + (m.get('fid') as Value).str + ' on link ' +
     e.linkId.toString() + ' tag ' + e.tag.toString();
-}
-
-function ackNow(e: MessageReceived, m: Value, out: Out): void {
-  out.acknowledge(e.linkId, e.tag);
-  out.reason('MESSAGE_ACKNOWLEDGED', describeMsg(e, m) + ': no conf tree loaded yet, no rule applies; acknowledged');
 }
 
 function countOnly(e: MessageReceived, m: Value, out: Out): void {
@@ -129,10 +125,7 @@ function nvec(e: MessageReceived, m: Value, out: Out): void {
 
 function failureVecReq(e: MessageReceived, m: Value, out: Out): void { onFailureVecReq(e, out); }
 
-function processEvent(e: MessageReceived, m: Value, out: Out): void {
-  if (!state.model.loaded) recordProcessEvent(e, m, out);
-  else onEventProcess(e, m, out);
-}
+function processEvent(e: MessageReceived, m: Value, out: Out): void { onEventProcess(e, m, out); }
 
 function stobIoq(e: MessageReceived, m: Value, out: Out): void {
   const body = m.get('body') as Value;
@@ -171,25 +164,3 @@ function num(body: Value, key: string): string {
   const v = body.get(key) as Value;
   return (v.neg ? '-' : '') + v.num.toString();
 }
-
-/** The walking skeleton's rule, used until a conf tree is loaded. */
-function recordProcessEvent(e: MessageReceived, m: Value, out: Out): void {
-  const body = m.get('body') as Value;
-  const fid = (m.get('fid') as Value).str;
-  const event = (body.get('chp_event') as Value).str;
-  const type = (body.get('chp_type') as Value).str;
-  if (state.pending.size >= PENDING_MAX) {
-    out.reason('EVENT_PROCESS_BUSY', fid + ' ' + event + ': ' + PENDING_MAX.toString() +
-      ' writes pending; not recorded, not acknowledged (Motr re-sends after reconnect)');
-    return;
-  }
-  const opId = state.takeOpId();
-  const key = 'processes/' + fid;
-  const value = '{"state": "' + event + '", "type": "' + type + '"}';
-  state.pending.set(opId, new PendingAck(e.linkId, e.tag, key));
-  out.consulPut(opId, key, value);
-  out.reason('EVENT_PROCESS_WRITING', fid + ' ' + event + ' (' + type + ', pid ' +
-    (body.get('chp_pid') as Value).num.toString() + '): writing ' + key + ' as op ' + opId.toString() +
-    '; tag ' + e.tag.toString() + ' on link ' + e.linkId.toString() + ' is acknowledged once the write is durable');
-}
-

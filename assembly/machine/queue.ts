@@ -1,7 +1,7 @@
-// The broadcast queue (hax-reference.md §6.4) and POST /watcher/processes.
-// The host sorts bq/ entries by epoch, drops those at or below this node's
-// bq-delivered offset and feeds each message here; the reason code is the
-// message's outcome (the host stores the offset after it).
+// The broadcast queue's messages (hax-reference.md §6.4) and POST
+// /watcher/processes. bq-read.ts decides which bq/ entries are messages and
+// which are new, and calls bqMessage for each in epoch order; the reason code
+// is the message's outcome.
 //
 //   message_type          rule
 //   PROCESS-STATE-UPDATE  remote process → broadcast its mapped health (no KV
@@ -19,7 +19,7 @@ import { CodecError } from '../codec/errors';
 import { parseJson } from '../codec/json';
 import { Fid, parseFidText } from '../codec/fid';
 import { Out } from '../actions';
-import { readStr, readFid } from '../events';
+import { readStr } from '../events';
 import { O_SDEV, O_PROCESS, nameIndex, EVENT_NAMES, TYPE_NAMES, T_M0MKFS, E_STARTED, E_DTM_RECOVERED, E_STOPPED } from './model';
 import {
   bqEventToHealth, hostOf, H_UNKNOWN, H_OK, H_FAILED, H_OFFLINE, H_RECOVERING, H_REPAIR, H_REPAIRED, H_REBALANCE, HEALTH_NAMES,
@@ -33,15 +33,14 @@ function str(v: Value, key: string): string {
   return x !== null && x.kind == V_STR ? x.str : '';
 }
 
-export function onBqMessage(r: Reader, out: Out): void {
-  const epoch = r.u64('epoch');
-  const type = readStr(r, 'message_type');
-  const payloadText = readStr(r, 'payload');
-  if (r.failed) abort('event record malformed: ' + r.err.detail);
+/**
+ * One BQ message, read by bq-read.ts from Consul's bq/<epoch> value (parsed
+ * there, once): `p` is its payload, null when the value held no JSON object
+ * payload. Gives its outcome as out.reason (bq-read.ts collects it).
+ */
+export function bqMessage(epoch: u64, type: string, p: Value | null, out: Out): void {
   const head = 'bq/' + epoch.toString() + ' ' + type + ': ';
-  const err = new CodecError();
-  const p = parseJson(payloadText, err);
-  if (err.failed || p.kind != V_OBJ) {
+  if (p === null || p.kind != V_OBJ) {
     if (type == 'SNS_OP') { state.count('BQ SNS_OP'); out.reason('BQ_UNSUPPORTED', head + 'SNS operations need spiel; counted, marked read'); return; }
     out.reason(type == 'PROCESS-STATE-UPDATE' || type == 'M0_HA_MSG_NVEC' || type == 'STOB_IOQ_ERROR' ? 'BQ_BAD_PAYLOAD' : 'BQ_UNKNOWN_TYPE',
       head + 'payload is not a JSON object; skipped, marked read');
@@ -123,20 +122,44 @@ const MAX_CONSUL_INDEX: u64 = 9007199254740991;
 /** Per process: the last POST /watcher/processes index acted on that Consul had not reported to hax yet. */
 const aheadKeyIndex = new Map<string, u64>();
 
-/** POST /watcher/processes: one processes/<fid> key. */
+/** ProcessKeyPosted's index field: absent, a u64 that may be an index, or a number that is none (negative, fractional, above 2^64). */
+const INDEX_ABSENT: u8 = 0;
+const INDEX_GIVEN: u8 = 1;
+const INDEX_INVALID: u8 = 2;
+
+/**
+ * POST /watcher/processes: the watch entry as Consul's agent sent it (key,
+ * value text, ModifyIndex or else X-Consul-Index), read here once: a missing
+ * entry, a key that is not processes/<fid> or a value that is not a JSON
+ * object is skipped with the reason.
+ */
 export function onProcessKey(r: Reader, out: Out): void {
-  const f = readFid(r, 'fid');
-  const evName = readStr(r, 'event');
-  const tyName = readStr(r, 'type');
-  const mi = r.u64('modifyIndex');
+  const present = r.u8('present') != 0;
+  const key = readStr(r, 'key');
+  const valueText = readStr(r, 'value');
+  const indexKind = r.u8('index kind');
+  let mi = r.u64('modifyIndex');
   if (r.failed) abort('event record malformed: ' + r.err.detail);
+  if (indexKind > INDEX_INVALID) abort('event record malformed: index kind');
+  if (!present) { out.reason('PROCESS_KEY_SKIPPED', 'no key (the watch fires with null for a missing key)'); return; }
+  const f = new Fid();
+  if (!key.startsWith('processes/') || !parseFidText(key.substring(10), f)) {
+    out.reason('PROCESS_KEY_SKIPPED', (key.length > 80 ? key.substring(0, 77) + '...' : key) + ' is not processes/<fid>');
+    return;
+  }
   out.subject(f.c, f.k);
+  const err = new CodecError();
+  const v = parseJson(valueText, err);
+  if (err.failed || v.kind != V_OBJ) { out.reason('PROCESS_KEY_SKIPPED', key + ': value is not JSON'); return; }
+  const evName = str(v, 'state');
+  const tyName = str(v, 'type');
+  if (indexKind == INDEX_ABSENT) mi = 0;
   const head = 'processes/' + f.toString() + ' ' + evName + ' (index ' + mi.toString() + '): ';
   const ev = nameIndex(EVENT_NAMES, evName);
   const ty = nameIndex(TYPE_NAMES, tyName);
   const h = ev == E_STARTED ? H_RECOVERING : ev == E_DTM_RECOVERED ? H_OK : ev == E_STOPPED ? H_OFFLINE : H_UNKNOWN;
   if (ty == T_M0MKFS || h == H_UNKNOWN) { out.reason('PROCESS_KEY_SKIPPED', head + 'mkfs, or STARTING/STOPPING: nothing to broadcast'); return; }
-  if (mi > MAX_CONSUL_INDEX) { out.reason('PROCESS_KEY_SKIPPED', head + 'ModifyIndex is not an index Consul issues (above 2^53-1, or negative): nothing sent'); return; }
+  if (indexKind == INDEX_INVALID || mi > MAX_CONSUL_INDEX) { out.reason('PROCESS_KEY_SKIPPED', head + 'ModifyIndex is not an index Consul issues (above 2^53-1, or negative): nothing sent'); return; }
   const m = state.model;
   const i = m.find(f.c, f.k);
   if (i >= 0) {

@@ -1,11 +1,11 @@
 // What the core knows between inputs. Rebuildable: after a trap the host
 // re-feeds the last view, identity, conf tree, process states and health;
 // pending writes are lost (a lost pending write is never acknowledged, so
-// Motr re-sends the message after reconnecting) and so is the broadcast
-// memory (a replayed health payload then broadcasts once more).
+// Motr re-sends the message after reconnecting).
 import { Endpoint } from '../events';
 import { Model } from './model';
-import { FidStates } from './fid-states';
+import { Fid } from '../codec/fid';
+import { EntrypointReq } from '../codec/entrypoint';
 import { Election } from './election';
 
 export const PENDING_MAX: i32 = 65536;
@@ -23,8 +23,17 @@ export class PendingAck {
   noAck: bool = false;
 }
 
+/** An HA link the shim holds (links.ts decides with these). */
+export class HeldLink {
+  id: u32 = 0;
+  process: Fid = new Fid();
+  /** hax's side of the link: its id_local and id_remote (hi, lo). */
+  lh: u64 = 0; ll: u64 = 0; rh: u64 = 0; rl: u64 = 0;
+  draining: bool = false;
+}
+
 export class DelayedReply {
-  constructor(public reqId: u32, public dueMs: u64, public who: string, public why: string) {}
+  constructor(public reqId: u32, public dueMs: u64, public who: string, public why: string, public req: EntrypointReq) {}
 }
 
 export class CoreState {
@@ -34,8 +43,6 @@ export class CoreState {
   isRc: bool = false;
   nextOpId: u32 = 1;
   pending: Map<u32, PendingAck> = new Map();
-  /** Last broadcast note state per fid (health rule idempotency). */
-  lastState: FidStates = new FidStates();
   model: Model = new Model();
   node: string = '';
   /** hostOf(node), kept with it: the health rule compares it for every process. */
@@ -47,6 +54,10 @@ export class CoreState {
   delayed: Array<DelayedReply> = [];
   /** RC election (election.ts). */
   election: Election = new Election();
+  /** The HA links the shim holds (links.ts), and its cookie once it said. */
+  links: Array<HeldLink> = [];
+  cookie: StaticArray<u64> = new StaticArray<u64>(5);
+  cookieKnown: bool = false;
   /** Counters shown by the status dump: message types without a rule, errors. */
   counters: Map<string, u32> = new Map();
 

@@ -12,6 +12,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { Shim, type ShimEvent } from '../../src/native/binding.ts';
 import { NetBaselineHa, type BaselineEvent } from './net-baseline.ts';
+import { CoreLinks } from '../../test/helpers/core-links.ts';
 import { printTable, writeResult } from '../lib/report.ts';
 
 const fx = (n: string): Buffer => Buffer.from(JSON.parse(fs.readFileSync(`/work/shared/fixtures/motr-xcode/${n}.json`, 'utf8')).hex, 'hex');
@@ -46,11 +47,12 @@ interface Impl { name: string; start(on: (batch: Ev[]) => void): Promise<Ha> }
 
 const shimImpl: Impl = {
   name: 'native shim',
-  start: (on) => new Promise((resolve) => {
+  start: (on) => CoreLinks.load([CONFD], { fid: RM, endpoint: 'inet:tcp:127.0.0.1@22011' }).then((links) => new Promise((resolve) => {
     let started = false;
     const shim: Shim = Shim.start({ listen: ['tcp:127.0.0.1:0'] }, (batch) => {
       for (const e of batch) {
-        if (e.type === 'entrypoint') shim.entrypointReply(e.reqId, 0, [CONFD], 1, RM, 'inet:tcp:127.0.0.1@22011');
+        links.see(e);
+        if (e.type === 'entrypoint') links.answer(shim, e);
         if (e.type === 'listening' && !started) {
           started = true;
           resolve({ address: e.address, send: (l, m) => shim.send(l, m), delivered: (l, t) => shim.delivered(l, t), stop: () => shim.stop() });
@@ -58,7 +60,7 @@ const shimImpl: Impl = {
       }
       on(batch);
     });
-  }),
+  })),
 };
 
 const netImpl: Impl = {

@@ -15,15 +15,6 @@ LinkTags tags_from(Napi::Env env, Napi::Value v) {
                     js_u64(env, o.Get("next"), "next"), js_u64(env, o.Get("assign"), "assign")};
 }
 
-Napi::Object tags_js(Napi::Env env, const LinkTags &t) {
-    auto o = Napi::Object::New(env);
-    o.Set("confirmed", Napi::BigInt::New(env, t.confirmed));
-    o.Set("delivered", Napi::BigInt::New(env, t.delivered));
-    o.Set("next", Napi::BigInt::New(env, t.next));
-    o.Set("assign", Napi::BigInt::New(env, t.assign));
-    return o;
-}
-
 LinkParams params_from(Napi::Env env, Napi::Value v) {
     if (!v.IsObject()) throw_coded(env, "HAX_ERR_BAD_ARGUMENT", "linkParams must be an object");
     auto o = v.As<Napi::Object>();
@@ -32,30 +23,11 @@ LinkParams params_from(Napi::Env env, Napi::Value v) {
                       tags_from(env, o.Get("tagsRemote"))};
 }
 
-Napi::Object params_js(Napi::Env env, const LinkParams &p) {
-    auto o = Napi::Object::New(env);
-    o.Set("idLocal", u128_js(env, p.id_local));
-    o.Set("idRemote", u128_js(env, p.id_remote));
-    o.Set("idConnection", u128_js(env, p.id_connection));
-    o.Set("tagsLocal", tags_js(env, p.tags_local));
-    o.Set("tagsRemote", tags_js(env, p.tags_remote));
-    return o;
-}
-
 HaCookie cookie_from(Napi::Env env, Napi::Value v) {
     if (!v.IsObject()) throw_coded(env, "HAX_ERR_BAD_ARGUMENT", "cookie must be an object");
     auto o = v.As<Napi::Object>();
     return HaCookie{js_u64(env, o.Get("pid"), "pid"), js_u64(env, o.Get("timeStart"), "timeStart"),
                     js_u64(env, o.Get("uptime"), "uptime"), js_u128(env, o.Get("uuid"), "uuid")};
-}
-
-Napi::Object cookie_js(Napi::Env env, const HaCookie &c) {
-    auto o = Napi::Object::New(env);
-    o.Set("pid", Napi::BigInt::New(env, c.pid));
-    o.Set("timeStart", Napi::BigInt::New(env, c.time_start));
-    o.Set("uptime", Napi::BigInt::New(env, c.uptime));
-    o.Set("uuid", u128_js(env, c.uuid));
-    return o;
 }
 
 // encodeEntrypointRep({quorum, confds, rmFid, rmEndpoint, control, linkParams,
@@ -84,23 +56,6 @@ Napi::Value EncodeEntrypointRep(const Napi::CallbackInfo &info) {
     return Napi::Buffer<uint8_t>::Copy(env, bytes.data(), bytes.size());
 }
 
-// decodeEntrypointReq(bytes) -> object; throws with the decoder's code.
-Napi::Value DecodeEntrypointReq(const Napi::CallbackInfo &info) {
-    Napi::Env env = info.Env();
-    if (!info[0].IsTypedArray()) throw_coded(env, "HAX_ERR_BAD_ARGUMENT", "expects a Uint8Array");
-    auto ta = info[0].As<Napi::Uint8Array>();
-    EntrypointReq req;
-    if (auto err = decode_entrypoint_req(ta.Data(), ta.ByteLength(), req)) throw_coded(env, err->code, err->message);
-    auto o = Napi::Object::New(env);
-    o.Set("first", req.first_request != 0);
-    o.Set("generation", Napi::BigInt::New(env, req.generation));
-    o.Set("processFid", fid_js(env, req.process_fid));
-    o.Set("linkParams", params_js(env, req.link_params));
-    o.Set("gitRev", req.git_rev);
-    o.Set("pid", Napi::BigInt::New(env, req.pid));
-    o.Set("cookieExpected", cookie_js(env, req.cookie_expected));
-    return o;
-}
 
 // haMsgWireSize(hedType) -> number | null
 Napi::Value HaMsgWireSize(const Napi::CallbackInfo &info) {
@@ -113,7 +68,6 @@ Napi::Value HaMsgWireSize(const Napi::CallbackInfo &info) {
 
 void export_codecs(Napi::Env env, Napi::Object exports) {
     exports.Set("encodeEntrypointRep", Napi::Function::New(env, EncodeEntrypointRep, "encodeEntrypointRep"));
-    exports.Set("decodeEntrypointReq", Napi::Function::New(env, DecodeEntrypointReq, "decodeEntrypointReq"));
     exports.Set("haMsgWireSize", Napi::Function::New(env, HaMsgWireSize, "haMsgWireSize"));
 }
 

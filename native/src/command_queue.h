@@ -11,6 +11,20 @@
 
 namespace hax {
 
+// The core's link decision for one entrypoint reply (assembly/machine/links.ts):
+// the shim performs it and decides nothing. The request's words come with it
+// because the shim does not decode entrypoint requests (the core does).
+struct LinkPlan {
+    enum class Mode { None, New, Reconnect, Reuse, Absent, Reject };
+    uint32_t control = kControlQuery;
+    Mode mode = Mode::None;
+    uint32_t link_id = 0;       // Reuse
+    uint64_t generation = 0;    // New, Reconnect
+    Fid process_fid;            // New, Reconnect
+    LinkParams peer;            // Reconnect: the peer's link params as it sent them
+    std::string note;           // Reject: why (the protocol error's message)
+};
+
 struct Command {
     enum class Kind { EntrypointReply, Send, Delivered, Disconnect, Stop };
     Kind kind = Kind::Stop;
@@ -19,6 +33,7 @@ struct Command {
     uint64_t tag = 0;
     int32_t rc = 0;
     EntrypointRep rep;            // quorum, confds, RM (the shim fills the rest)
+    LinkPlan plan;                // EntrypointReply: what to do about the link
     std::vector<uint8_t> msg;     // Send: the m0_ha_msg, hm_tag already written
 };
 

@@ -20,13 +20,13 @@ struct Event {
     uint32_t req_id = 0;
     uint32_t link_id = 0;
     uint64_t tag = 0;
-    bool first = false;
     Fid fid;
+    U128 id_local, id_remote;   // link-connected / link-reused: hax's side of the link's ids
     int err = 0;
     std::string text1;  // address / remote
     std::string code;   // protocol-error, io-error
     std::string message;
-    std::vector<uint8_t> bytes;  // fop or m0_ha_msg
+    std::vector<uint8_t> bytes;  // fop or m0_ha_msg; listening: the cookie (40 bytes, socket backend)
 };
 
 } // namespace hax

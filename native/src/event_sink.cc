@@ -55,6 +55,20 @@ napi_value fid_to_js(JsBuilder &b, const Fid &f) {
     return o;
 }
 
+napi_value u128_to_js(JsBuilder &b, const U128 &v) {
+    napi_value o = b.object();
+    b.set(o, "hi", b.bigint(v.hi));
+    b.set(o, "lo", b.bigint(v.lo));
+    return o;
+}
+
+napi_value ids_to_js(JsBuilder &b, const U128 &local, const U128 &remote) {
+    napi_value o = b.object();
+    b.set(o, "local", u128_to_js(b, local));
+    b.set(o, "remote", u128_to_js(b, remote));
+    return o;
+}
+
 const char *type_name(EventType t) {
     switch (t) {
     case EventType::Listening: return "listening";
@@ -79,11 +93,11 @@ napi_value event_to_js(JsBuilder &b, const Event &e) {
     switch (e.type) {
     case EventType::Listening:
         b.set(o, "address", b.string(e.text1));
+        b.set(o, "cookie", b.buffer(e.bytes));
         break;
     case EventType::Entrypoint:
         b.set(o, "reqId", b.number(double(e.req_id)));
         b.set(o, "remote", b.string(e.text1));
-        b.set(o, "first", b.boolean(e.first));
         b.set(o, "fop", b.buffer(e.bytes));
         break;
     case EventType::LinkConnected:
@@ -91,6 +105,7 @@ napi_value event_to_js(JsBuilder &b, const Event &e) {
         b.set(o, "reqId", b.number(double(e.req_id)));
         b.set(o, "linkId", b.number(double(e.link_id)));
         b.set(o, "processFid", fid_to_js(b, e.fid));
+        b.set(o, "ids", ids_to_js(b, e.id_local, e.id_remote));
         break;
     case EventType::LinkAbsent:
         b.set(o, "reqId", b.number(double(e.req_id)));

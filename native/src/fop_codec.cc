@@ -9,27 +9,12 @@ namespace {
 U128 read_u128(ByteReader &r) { U128 v; v.hi = r.u64(); v.lo = r.u64(); return v; }
 void write_u128(ByteWriter &w, const U128 &v) { w.u64(v.hi); w.u64(v.lo); }
 
-Fid read_fid(ByteReader &r) { Fid f; f.container = r.u64(); f.key = r.u64(); return f; }
 void write_fid(ByteWriter &w, const Fid &f) { w.u64(f.container); w.u64(f.key); }
 
-LinkTags read_tags(ByteReader &r) {
-    LinkTags t;
-    t.confirmed = r.u64(); t.delivered = r.u64(); t.next = r.u64(); t.assign = r.u64();
-    return t;
-}
 void write_tags(ByteWriter &w, const LinkTags &t) {
     w.u64(t.confirmed); w.u64(t.delivered); w.u64(t.next); w.u64(t.assign);
 }
 
-LinkParams read_params(ByteReader &r) {
-    LinkParams p;
-    p.id_local = read_u128(r);
-    p.id_remote = read_u128(r);
-    p.id_connection = read_u128(r);
-    p.tags_local = read_tags(r);
-    p.tags_remote = read_tags(r);
-    return p;
-}
 void write_params(ByteWriter &w, const LinkParams &p) {
     write_u128(w, p.id_local);
     write_u128(w, p.id_remote);
@@ -38,11 +23,6 @@ void write_params(ByteWriter &w, const LinkParams &p) {
     write_tags(w, p.tags_remote);
 }
 
-HaCookie read_cookie(ByteReader &r) {
-    HaCookie c;
-    c.pid = r.u64(); c.time_start = r.u64(); c.uptime = r.u64(); c.uuid = read_u128(r);
-    return c;
-}
 void write_cookie(ByteWriter &w, const HaCookie &c) {
     w.u64(c.pid); w.u64(c.time_start); w.u64(c.uptime); write_u128(w, c.uuid);
 }
@@ -56,27 +36,6 @@ std::optional<DecodeError> finish(const ByteReader &r, const char *what) {
 }
 
 } // namespace
-
-std::optional<DecodeError> decode_entrypoint_req(const uint8_t *p, size_t n, EntrypointReq &out) {
-    ByteReader r(p, n);
-    out.first_request = r.u32();
-    out.generation = r.u64();
-    out.process_fid = read_fid(r);
-    out.link_params = read_params(r);
-    uint64_t git_len = r.u64();
-    if (r.ok() && git_len > kMaxGitRev)
-        return DecodeError{"HAX_ERR_BAD_FOP", "entrypoint request: git rev length " +
-                                                  std::to_string(git_len) + " exceeds " +
-                                                  std::to_string(kMaxGitRev)};
-    out.git_rev = r.str(size_t(git_len));
-    out.pid = r.u64();
-    out.cookie_expected = read_cookie(r);
-    if (auto e = finish(r, "entrypoint request")) return e;
-    if (out.first_request > 1)
-        return DecodeError{"HAX_ERR_BAD_FOP", "entrypoint request: erf_first_request is " +
-                                                  std::to_string(out.first_request)};
-    return std::nullopt;
-}
 
 std::vector<uint8_t> encode_entrypoint_req(const EntrypointReq &q) {
     std::vector<uint8_t> out;

@@ -1,4 +1,5 @@
-// Strict xcode encoders/decoders for the four fops of the socket transport.
+// Strict xcode encoders/decoders for the fops of the socket transport (an
+// entrypoint request is only encoded here, for tests: the core decodes it).
 // "Strict" means: the body must decode to exactly its length (no trailing
 // bytes), sequences are bounded, and an unknown hed_type is rejected. That is
 // stricter than libmotr on purpose (motr-ha-wire.md §9).
@@ -18,7 +19,6 @@ struct DecodeError {
     std::string message;
 };
 
-std::optional<DecodeError> decode_entrypoint_req(const uint8_t *p, size_t n, EntrypointReq &out);
 std::vector<uint8_t> encode_entrypoint_req(const EntrypointReq &req);
 std::vector<uint8_t> encode_entrypoint_rep(const EntrypointRep &rep);
 

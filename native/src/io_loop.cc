@@ -43,6 +43,15 @@ void reconnect_params(const LinkParams &alive, LinkParams &alive_new, LinkParams
     dead_new.tags_remote = {l.delivered, l.delivered, l.delivered, l.delivered};
 }
 
+// The cookie as 5 little-endian u64 words: pid, time_start, uptime, uuid hi, uuid lo.
+std::vector<uint8_t> cookie_bytes(const HaCookie &c) {
+    const uint64_t w[5] = {c.pid, c.time_start, c.uptime, c.uuid.hi, c.uuid.lo};
+    std::vector<uint8_t> out(40);
+    for (int i = 0; i < 5; ++i)
+        for (int b = 0; b < 8; ++b) out[size_t(i * 8 + b)] = uint8_t(w[i] >> (8 * b));
+    return out;
+}
+
 } // namespace
 
 IoLoop::IoLoop(std::vector<Listener> listeners, EventSink &sink, Registry &registry, CommandQueue &commands,
@@ -65,6 +74,7 @@ void IoLoop::run() {
             ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, listeners_[i].fd(), &ev);
             Event e{EventType::Listening};
             e.text1 = listeners_[i].address();
+            e.bytes = cookie_bytes(cookie_);   // a peer quotes it back when hax dropped its link: the core compares
             sink_.push(std::move(e));
         }
     }
@@ -201,12 +211,8 @@ void IoLoop::handle_frame(Connection &c, Frame &f) {
     }
 }
 
+// The request goes to JS as it came: the core decodes it (once) and decides.
 void IoLoop::handle_entrypoint_req(Connection &c, Frame &f) {
-    EntrypointReq req;
-    if (auto err = decode_entrypoint_req(f.body.data(), f.body.size(), req)) {
-        protocol_error(c, err->code, err->message);
-        return;
-    }
     uint32_t req_id = next_req_id_++;
     {
         std::lock_guard<std::mutex> lk(registry_.mu);
@@ -215,9 +221,8 @@ void IoLoop::handle_entrypoint_req(Connection &c, Frame &f) {
     Event e{EventType::Entrypoint};
     e.req_id = req_id;
     e.text1 = c.remote();
-    e.first = req.first_request != 0;
     e.bytes = std::move(f.body);
-    pending_.emplace(req_id, PendingRequest{c.id(), f.xid, std::move(req)});
+    pending_.emplace(req_id, PendingRequest{c.id(), f.xid});
     sink_.push(std::move(e));
 }
 
@@ -287,17 +292,6 @@ void IoLoop::run_commands() {
     }
 }
 
-Link *IoLoop::find_link_for(const LinkParams &peer) {
-    for (auto &kv : links_) {
-        const LinkParams &p = kv.second->params();
-        // A draining link is on its way out: not reused (the peer is told
-        // it was disconnected, as after the link is gone).
-        if (!kv.second->stopped() && !kv.second->draining() && p.id_local == peer.id_remote && p.id_remote == peer.id_local)
-            return kv.second.get();
-    }
-    return nullptr;
-}
-
 Link &IoLoop::add_link(const LinkParams &ha_params, const Fid &process_fid) {
     uint32_t id = next_link_js_id_++;
     auto link = std::make_unique<Link>(id, ha_params, process_fid);
@@ -311,71 +305,87 @@ Link &IoLoop::add_link(const LinkParams &ha_params, const Fid &process_fid) {
     return ref;
 }
 
-// ha_link_handle (ha/ha.c), motr-ha-wire.md §4.5 / ha-link-socket.md §3.
+void IoLoop::plan_refused(uint64_t conn_id, const std::string &code, const std::string &message) {
+    Event w{EventType::ProtocolError};
+    auto cc = conns_.find(conn_id);
+    w.text1 = cc != conns_.end() ? cc->second->remote() : "";
+    w.code = code;
+    w.message = message;
+    sink_.push(std::move(w));
+}
+
+// Performs the core's link plan (motr-ha-wire.md §4.5 / ha-link-socket.md §3
+// say what each mode means on the wire) and sends the reply.
 void IoLoop::entrypoint_reply(Command &cmd) {
     auto it = pending_.find(cmd.req_id);
     if (it == pending_.end()) return;
-    PendingRequest pr = std::move(it->second);
+    PendingRequest pr = it->second;
     pending_.erase(it);
-    const EntrypointReq &req = pr.req;
+    const LinkPlan &plan = cmd.plan;
+    using Mode = LinkPlan::Mode;
 
+    if (plan.mode == Mode::Reject) {   // no reply: the bytes were no entrypoint request
+        auto c = conns_.find(pr.conn_id);
+        if (c != conns_.end()) protocol_error(*c->second, "HAX_ERR_BAD_FOP", plan.note);
+        return;
+    }
     EntrypointRep rep = std::move(cmd.rep);
-    rep.control = cmd.rc == 0 ? kControlConsume : kControlQuery;  // never QUIT
+    rep.control = plan.control;
     rep.link_params = LinkParams{};
     rep.do_reconnect = 0;
     rep.disconnected_previously = 0;
+    rep.cookie = cookie_;
 
     Event e{EventType::LinkAbsent};
     e.req_id = cmd.req_id;
-    e.fid = req.process_fid;
-    // A first request carries zero link ids, which no link has; Motr treats
-    // "found and first" as impossible, so a first request always builds a
-    // new link.
-    Link *found = req.first_request ? nullptr : find_link_for(req.link_params);
-    bool may_create = links_.size() < limits_.max_links;
-    if (found == nullptr && !may_create && !(!req.first_request && req.cookie_expected == cookie_)) {
-        // No room for another link: QUERY (the peer asks again), no link.
-        rep.control = kControlQuery;
-        Event w{EventType::ProtocolError};
-        auto cc = conns_.find(pr.conn_id);
-        w.text1 = cc != conns_.end() ? cc->second->remote() : "";
-        w.code = "HAX_ERR_LINK_LIMIT";
-        w.message = std::to_string(links_.size()) + " links held (limit " + std::to_string(limits_.max_links) +
-                    "): entrypoint answered QUERY without a link";
-        sink_.push(std::move(w));
-    } else if (found == nullptr) {
+    e.fid = plan.process_fid;
+    bool report = true;
+    if ((plan.mode == Mode::New || plan.mode == Mode::Reconnect) && links_.size() >= limits_.max_links) {
+        rep.control = kControlQuery;   // no room: the peer asks again
+        plan_refused(pr.conn_id, "HAX_ERR_LINK_LIMIT", std::to_string(links_.size()) + " links held (limit " +
+                                                           std::to_string(limits_.max_links) + "): entrypoint answered QUERY without a link");
+        report = false;
+    } else if (plan.mode == Mode::New || plan.mode == Mode::Reconnect) {
         uint64_t gen = next_generation_++;
-        U128 id_connection{req.generation, gen};
+        U128 id_connection{plan.generation, gen};
         U128 id_local{0, next_motr_link_id_++};
         U128 id_remote{0, next_motr_link_id_++};
-        if (req.first_request) {
-            LinkParams ha{id_local, id_remote, id_connection, LinkTags::initial(false), LinkTags::initial(true)};
+        LinkParams ha;
+        if (plan.mode == Mode::New) {
+            ha = LinkParams{id_local, id_remote, id_connection, LinkTags::initial(false), LinkTags::initial(true)};
             rep.link_params = ha.inverted();
-            Link &l = add_link(ha, req.process_fid);
-            l.bind(pr.conn_id);
-            e.type = EventType::LinkConnected;
-            e.link_id = l.id();
-        } else if (req.cookie_expected == cookie_) {
-            // We knew this link and tore it down: the peer must die.
-            rep.disconnected_previously = 1;
         } else {
-            LinkParams ha;
-            reconnect_params(req.link_params, rep.link_params, ha, id_remote, id_local, id_connection);
+            reconnect_params(plan.peer, rep.link_params, ha, id_remote, id_local, id_connection);
             rep.do_reconnect = 1;
-            Link &l = add_link(ha, req.process_fid);
-            l.bind(pr.conn_id);
-            e.type = EventType::LinkConnected;
-            e.link_id = l.id();
         }
+        Link &l = add_link(ha, plan.process_fid);
+        l.bind(pr.conn_id);
+        e.type = EventType::LinkConnected;
+        e.link_id = l.id();
+        e.id_local = ha.id_local;
+        e.id_remote = ha.id_remote;
+    } else if (plan.mode == Mode::Reuse) {
+        auto found = links_.find(plan.link_id);
+        if (found == links_.end() || found->second->stopped() || found->second->draining()) {
+            rep.control = kControlQuery;   // gone since the core looked: the peer asks again and the core decides anew
+            plan_refused(pr.conn_id, "HAX_ERR_LINK_GONE", "link " + std::to_string(plan.link_id) +
+                                                              " to reuse is gone or draining: entrypoint answered QUERY without a link");
+            report = false;
+        } else {
+            // Everyone is alive (e.g. rconfc re-query or a new connection): the reply's link params stay zero.
+            Link &l = *found->second;
+            if (l.conn_id() != pr.conn_id) { l.connection_lost(); l.bind(pr.conn_id); }
+            e.type = EventType::LinkReused;
+            e.link_id = l.id();
+            e.id_local = l.params().id_local;
+            e.id_remote = l.params().id_remote;
+        }
+    } else if (plan.mode == Mode::Absent) {
+        rep.disconnected_previously = 1;   // hax knew this link and tore it down: the peer must die
     } else {
-        // Everyone is alive (e.g. rconfc re-query or a new connection): the
-        // reply's link params stay zero.
-        if (found->conn_id() != pr.conn_id) { found->connection_lost(); found->bind(pr.conn_id); }
-        e.type = EventType::LinkReused;
-        e.link_id = found->id();
+        report = false;                    // Mode::None: a reply without a link
     }
-    rep.cookie = cookie_;
-    sink_.push(std::move(e));
+    if (report) sink_.push(std::move(e));
 
     auto c = conns_.find(pr.conn_id);
     if (c != conns_.end()) send_on(*c->second, kOpEntrypointRep, pr.xid, encode_entrypoint_rep(rep));

@@ -1,8 +1,10 @@
 // The I/O thread: one epoll loop that owns every socket, every link and all
 // wire bytes. It never runs on the JS thread and never throws toward JS:
-// failures become 'io-error' / 'protocol-error' events. It takes no cluster
-// decision; the only decision it makes is Motr's own link decision
-// (motr-ha-wire.md §4.5), when JS answers an entrypoint request.
+// failures become 'io-error' / 'protocol-error' events. It takes no
+// decision: it passes entrypoint requests on undecoded, and performs the
+// core's link plan (new, reconnect, reuse, absent, reject) when JS answers;
+// a plan it cannot perform (no room for a link, the link is gone) is answered
+// QUERY and reported, so the peer asks again.
 #pragma once
 #include <chrono>
 #include <cstdint>
@@ -38,7 +40,6 @@ private:
     struct PendingRequest {
         uint64_t conn_id;
         uint64_t xid;
-        EntrypointReq req;
     };
 
     void on_accept(size_t index);
@@ -59,8 +60,9 @@ private:
     // LinkLimits: orphaned links, unconfirmed bytes over all links,
     // half-sent frames, peers that do not read. Once per loop iteration.
     void enforce_limits(Clock::time_point now);
+    // Reports a plan the loop could not perform (the reply then says QUERY).
+    void plan_refused(uint64_t conn_id, const std::string &code, const std::string &message);
     Link &add_link(const LinkParams &ha_params, const Fid &process_fid);
-    Link *find_link_for(const LinkParams &peer_params);
     void pump_links();
     int next_timeout_ms() const;
 

@@ -190,13 +190,47 @@ void check_running(Napi::Env env, ShimCore &core) {
     if (core.stop_requested) throw_coded(env, "HAX_ERR_STOPPED", "the shim is stopped");
 }
 
+// The core's link plan (src/core/core-host.ts LinkPlan): {control, mode,
+// linkId, generation, processFid, params[14], note}.
+LinkPlan js_link_plan(Napi::Env env, Napi::Value v) {
+    if (!v.IsObject()) throw_coded(env, "HAX_ERR_BAD_ARGUMENT", "link must be the core's link plan object");
+    auto o = v.As<Napi::Object>();
+    LinkPlan p;
+    std::string control = js_string(env, o.Get("control"), "link.control");
+    if (control == "consume") p.control = kControlConsume;
+    else if (control == "query") p.control = kControlQuery;
+    else throw_coded(env, "HAX_ERR_BAD_ARGUMENT", "link.control must be 'consume' or 'query', not '" + control + "'");
+    static const char *const modes[] = {"none", "new", "reconnect", "reuse", "absent", "reject"};
+    std::string mode = js_string(env, o.Get("mode"), "link.mode");
+    bool known = false;
+    for (int i = 0; i < 6; ++i)
+        if (mode == modes[i]) { p.mode = LinkPlan::Mode(i); known = true; }
+    if (!known) throw_coded(env, "HAX_ERR_BAD_ARGUMENT", "link.mode '" + mode + "' is none of none, new, reconnect, reuse, absent, reject");
+    p.link_id = js_u32(env, o.Get("linkId"), "link.linkId");
+    p.generation = js_u64(env, o.Get("generation"), "link.generation");
+    p.process_fid = js_fid(env, o.Get("processFid"), "link.processFid");
+    Napi::Value pv = o.Get("params");
+    if (!pv.IsArray() || pv.As<Napi::Array>().Length() != 14)
+        throw_coded(env, "HAX_ERR_BAD_ARGUMENT", "link.params must be the request's 14 link-param words");
+    auto a = pv.As<Napi::Array>();
+    uint64_t w[14];
+    for (uint32_t i = 0; i < 14; ++i) w[i] = js_u64(env, a.Get(i), "link.params[]");
+    p.peer.id_local = {w[0], w[1]};
+    p.peer.id_remote = {w[2], w[3]};
+    p.peer.id_connection = {w[4], w[5]};
+    p.peer.tags_local = {w[6], w[7], w[8], w[9]};
+    p.peer.tags_remote = {w[10], w[11], w[12], w[13]};
+    p.note = js_string(env, o.Get("note"), "link.note");
+    return p;
+}
+
 } // namespace
 
-// entrypointReply(reqId, rc, confds[{fid, endpoint}], quorum, rmFid, rmEndpoint)
+// entrypointReply(reqId, rc, confds[{fid, endpoint}], quorum, rmFid, rmEndpoint, link)
 Napi::Value Shim::EntrypointReply(const Napi::CallbackInfo &info) {
     Napi::Env env = info.Env();
     check_running(env, *core_);
-    if (info.Length() < 6) throw_coded(env, "HAX_ERR_BAD_ARGUMENT", "entrypointReply needs 6 arguments");
+    if (info.Length() < 7) throw_coded(env, "HAX_ERR_BAD_ARGUMENT", "entrypointReply needs 7 arguments (the last is the core's link plan)");
     Command cmd;
     cmd.kind = Command::Kind::EntrypointReply;
     cmd.req_id = js_u32(env, info[0], "reqId");
@@ -212,6 +246,7 @@ Napi::Value Shim::EntrypointReply(const Napi::CallbackInfo &info) {
     cmd.rep.quorum = js_u32(env, info[3], "quorum");
     cmd.rep.rm_fid = js_fid(env, info[4], "rmFid");
     cmd.rep.rm_endpoint = js_string(env, info[5], "rmEndpoint");
+    cmd.plan = js_link_plan(env, info[6]);
 
     std::lock_guard<std::mutex> lk(core_->registry.mu);
     if (core_->registry.pending_requests.erase(cmd.req_id) == 0)

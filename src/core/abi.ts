@@ -13,7 +13,6 @@ export const EV_CONF_LOADED = 7;
 export const EV_PROCESSES_LOADED = 8;
 export const EV_HEALTH_VIEWED = 9;
 export const EV_TIMER_FIRED = 10;
-export const EV_BQ_MESSAGE = 11;
 export const EV_STATES_QUERIED = 12;
 export const EV_DUMP_REQUESTED = 13;
 export const EV_PROCESS_KEY = 14;
@@ -21,13 +20,19 @@ export const EV_STATUS_QUERIED = 32;
 export const EV_LEADER_OBSERVED = 40;
 export const EV_ELECTION_TICK = 41;
 export const EV_ELECTION_RESULT = 42;
+export const EV_LINK_CHANGED = 15;
+export const EV_LINKS_OPENED = 16;
+export const EV_BQ_READ = 17;
+/** LinkChanged's change field, by value (assembly/machine/links.ts CHANGE_*). */
+export const LINK_CHANGES = ['held', 'draining', 'gone'] as const;
+/** An entrypoint reply's link mode, by value (assembly/machine/links.ts LINK_*). */
+export const LINK_MODES = ['none', 'new', 'reconnect', 'reuse', 'absent', 'reject'] as const;
 export const CONF_POOL_MEMBER = 9;
 
 export const HEALTH_STATUS_CODES = { passing: 0, warning: 1, critical: 2, maintenance: 3 } as const;
 
 export const OUT_REASON = 0x100;
 export const ACT_REPLY_ENTRYPOINT = 0x101;
-export const ACT_CONSUL_PUT = 0x102;
 export const ACT_ACKNOWLEDGE = 0x103;
 export const ACT_BROADCAST = 0x104;
 export const ACT_CONSUL_TXN = 0x105;
@@ -40,6 +45,7 @@ export const ACT_DUMP = 0x10b;
 export const ACT_TIMER = 0x10c;
 export const ACT_STATUS = 0x120;
 export const ACT_ELECTION = 0x130;
+export const ACT_BQ_RESULT = 0x10d;
 export const OUT_CODEC_ERROR = 0x1f0;
 export const OUT_CODEC_RESULT = 0x1f1;
 

@@ -3,6 +3,8 @@
 // is "a CoreEvent in, core.handle, the decision's actions performed".
 import type { Fid } from '../fid.ts';
 import type { ConfRow, ProcessRow, HealthRow } from './records.ts';
+import type { LINK_CHANGES } from './abi.ts';
+import type { LinkIds } from './core-host.ts';
 
 export interface CoreView { confds: { fid: Fid; endpoint: string }[]; rm: { fid: Fid; endpoint: string } | null; isRc?: boolean }
 
@@ -17,6 +19,8 @@ export type CoreEvent =
   | { type: 'processes-loaded'; index: number; rows: ProcessRow[]; restarts: { fid: Fid; count: number }[] }
   | { type: 'health-viewed'; index: number; service: string; rows: HealthRow[] }
   | { type: 'status-queried' }
+  | { type: 'links-opened'; cookie: Uint8Array }
+  | { type: 'link-changed'; linkId: number; change: (typeof LINK_CHANGES)[number]; process: Fid; ids?: LinkIds }
   | { type: 'leader-observed'; value: string; session: string; nowMs: number; random: number }
   | { type: 'election-tick'; nowMs: number; random: number }
   | { type: 'election-result'; op: ElectionOp; ok: boolean; session: string; nowMs: number; random: number };

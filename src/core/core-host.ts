@@ -12,11 +12,12 @@
 import type { Fid } from '../fid.ts';
 import {
   EV_VIEW_UPDATED, EV_ENTRYPOINT_REQUESTED, EV_MESSAGE_RECEIVED, EV_CONSUL_REPLIED, EV_HEALTH_REPORTED,
-  HEALTH_STATUS_CODES, OUT_REASON, ACT_REPLY_ENTRYPOINT, ACT_CONSUL_PUT, ACT_ACKNOWLEDGE, ACT_BROADCAST,
-  STATE_NAMES, EV_IDENTITY_SET, EV_CONF_LOADED, EV_PROCESSES_LOADED, EV_HEALTH_VIEWED, EV_TIMER_FIRED, EV_BQ_MESSAGE,
+  HEALTH_STATUS_CODES, OUT_REASON, ACT_REPLY_ENTRYPOINT, ACT_ACKNOWLEDGE, ACT_BROADCAST,
+  STATE_NAMES, EV_IDENTITY_SET, EV_CONF_LOADED, EV_PROCESSES_LOADED, EV_HEALTH_VIEWED, EV_TIMER_FIRED, EV_BQ_READ, ACT_BQ_RESULT,
   EV_STATES_QUERIED, EV_DUMP_REQUESTED, EV_PROCESS_KEY, ACT_CONSUL_TXN, ACT_BROADCAST_TO, ACT_SEND, ACT_DROP_LINKS,
   ACT_AWAIT_DELIVERY, ACT_NOTES, ACT_DUMP, ACT_TIMER, EV_STATUS_QUERIED, ACT_STATUS,
   EV_LEADER_OBSERVED, EV_ELECTION_TICK, EV_ELECTION_RESULT, ACT_ELECTION,
+  EV_LINK_CHANGED, EV_LINKS_OPENED, LINK_MODES, LINK_CHANGES,
 } from './abi.ts';
 import type { ConfRow, ProcessRow, HealthRow, DumpRow } from './records.ts';
 import { RecordReader, RecordWriter } from './records.ts';
@@ -31,8 +32,7 @@ export type HealthStatus = 'passing' | 'warning' | 'critical' | 'maintenance';
 const ZERO: Fid = { container: 0n, key: 0n };
 export interface Reason { code: string; text: string }
 export type CoreAction =
-  | { kind: 'reply-entrypoint'; reqId: number; rc: number; quorum: number; confds: { fid: Fid; endpoint: string }[]; rmFid: Fid; rmEndpoint: string }
-  | { kind: 'consul-put'; opId: number; key: string; value: string }
+  | { kind: 'reply-entrypoint'; reqId: number; rc: number; quorum: number; confds: { fid: Fid; endpoint: string }[]; rmFid: Fid; rmEndpoint: string; link: LinkPlan }
   | { kind: 'acknowledge'; linkId: number; tag: number }
   | { kind: 'broadcast'; msg: Uint8Array; notes: { fid: string; state: string }[]; id?: number; scope?: 'all' | 'hax'; skip?: Fid[] }
   | { kind: 'consul-txn'; opId: number; ops: TxnOp[] }
@@ -43,7 +43,33 @@ export type CoreAction =
   | { kind: 'dump'; rows: DumpRow[]; counters: Record<string, number> }
   | { kind: 'timer'; dueMs: number }
   | { kind: 'status'; status: CoreStatus }
-  | { kind: 'election'; op: ElectionOp; session: string; value: string; lockDelaySec: number; checks: string[]; tickAtMs: number };
+  | { kind: 'election'; op: ElectionOp; session: string; value: string; lockDelaySec: number; checks: string[]; tickAtMs: number }
+  /** The BQ read's result (after its other actions): this node's offset and each message's outcome. */
+  | { kind: 'bq-result'; offset: number; outcomes: { epoch: number; type: string; code: string; text: string }[] };
+/** The core's link decision for an entrypoint reply (assembly/machine/links.ts); the shim performs it. */
+export interface LinkPlan {
+  control: 'consume' | 'query';
+  mode: (typeof LINK_MODES)[number];
+  /** mode reuse: the link given back. */
+  linkId: number;
+  /** The request's words the shim needs: generation, process fid, its link params (14 u64). */
+  generation: bigint;
+  processFid: Fid;
+  params: bigint[];
+  /** mode reject: why. */
+  note: string;
+}
+/** Facts of one read of the broadcast queue (bq-consumer.ts reads them from Consul). */
+export interface BqReadFacts {
+  startUp: boolean;
+  /** The `epoch` key's value; null when absent. */
+  epoch: string | null;
+  entries: { key: string; raw: string | null; value: string }[];
+  offsets: { key: string; value: string }[];
+  body: { key: string; raw: string | null }[];
+}
+/** hax's side of a link's ids, as the shim reports them. */
+export interface LinkIds { local: { hi: bigint; lo: bigint }; remote: { hi: bigint; lo: bigint } }
 /** One op of a core txn: verb set | delete | publish (key = BQ message_type, value = payload JSON). */
 export interface TxnOp { verb: 'set' | 'delete' | 'publish'; key: string; value: string }
 /**
@@ -65,6 +91,8 @@ export class CoreHost {
   #lastView: Uint8Array | null = null;
   /** Model records re-fed after a trap: identity, conf tree, processes, health (by kind). */
   readonly #replay = new Map<number, Uint8Array[]>();
+  /** The links the shim holds (last LinkChanged record of each), re-fed after a trap after the cookie. */
+  readonly #links = new Map<number, Uint8Array[]>();
   #traps = 0;
 
   private constructor(module: WebAssembly.Module) {
@@ -89,6 +117,8 @@ export class CoreHost {
       case 'processes-loaded': return this.processesLoaded(event.index, event.rows, event.restarts);
       case 'health-viewed': return this.healthViewed(event.index, event.service, event.rows);
       case 'status-queried': return this.statusQueried();
+      case 'links-opened': return this.linksOpened(event.cookie);
+      case 'link-changed': return this.linkChanged(event.linkId, event.change, event.process, event.ids);
       case 'leader-observed':
         return this.#run(RecordWriter.record(EV_LEADER_OBSERVED, (w) => { w.str(event.value).str(event.session).u64(BigInt(Math.floor(event.nowMs))).u32(event.random >>> 0); }));
       case 'election-tick':
@@ -118,6 +148,29 @@ export class CoreHost {
 
   entrypointRequested(reqId: number, fop: Uint8Array, nowMs?: number): Decision {
     return this.#run(RecordWriter.record(EV_ENTRYPOINT_REQUESTED, (w) => { w.u32(reqId).blob(fop); if (nowMs !== undefined) w.u64(BigInt(Math.floor(nowMs))); }));
+  }
+
+  /** The shim opened its links with this cookie (40 bytes: pid, time_start, uptime, uuid hi, uuid lo). */
+  linksOpened(cookie: Uint8Array): Decision {
+    if (cookie.length !== 40) throw new RangeError(`a cookie is 40 bytes, not ${cookie.length}`);
+    const v = new DataView(cookie.buffer, cookie.byteOffset, 40);
+    const rec = RecordWriter.record(EV_LINKS_OPENED, (w) => { for (let i = 0; i < 5; i++) w.u64(v.getBigUint64(i * 8, true)); });
+    this.#replay.set(EV_LINKS_OPENED, [rec]);
+    this.#links.clear();
+    return this.#run(rec);
+  }
+
+  /** The shim holds a link (connected or reused), began draining it, or it is gone. */
+  linkChanged(linkId: number, change: (typeof LINK_CHANGES)[number], process: Fid, ids?: LinkIds): Decision {
+    const z = { hi: 0n, lo: 0n };
+    const rec = RecordWriter.record(EV_LINK_CHANGED, (w) => w.u32(linkId).u8(LINK_CHANGES.indexOf(change)).fid(process)
+      .u64((ids?.local ?? z).hi).u64((ids?.local ?? z).lo).u64((ids?.remote ?? z).hi).u64((ids?.remote ?? z).lo));
+    const d = this.#run(rec);
+    const held = this.#links.get(linkId);
+    if (change === 'gone') this.#links.delete(linkId);
+    else if (!held) this.#links.set(linkId, [rec]);
+    else if (change === 'draining') held.push(rec);
+    return d;
   }
 
   identitySet(node: string, haxProcess: Fid, stopping: boolean): Decision {
@@ -171,12 +224,32 @@ export class CoreHost {
     return this.#run(RecordWriter.record(EV_TIMER_FIRED, (w) => w.u64(BigInt(Math.floor(nowMs)))));
   }
 
-  bqMessage(epoch: number, messageType: string, payload: string): Decision {
-    return this.#run(RecordWriter.record(EV_BQ_MESSAGE, (w) => w.u64(BigInt(epoch)).str(messageType).str(payload)));
+  /**
+   * What hax read of the broadcast queue in Consul (bq/ with raw and decoded
+   * values, `epoch`, bq-delivered/) and, for a watch delivery, the body as it
+   * came. `startUp`: read this node's offset only. The core decides the rest.
+   */
+  bqRead(read: BqReadFacts): Decision {
+    return this.#run(RecordWriter.record(EV_BQ_READ, (w) => {
+      w.u8(read.startUp ? 0 : 1).u8(read.epoch === null ? 0 : 1).str(read.epoch ?? '');
+      w.u32(read.entries.length);
+      for (const e of read.entries) w.str(e.key).u8(e.raw === null ? 0 : 1).str(e.raw ?? '').str(e.value);
+      w.u32(read.offsets.length);
+      for (const o of read.offsets) w.str(o.key).str(o.value);
+      w.u32(read.body.length);
+      for (const e of read.body) w.str(e.key).u8(e.raw === null ? 0 : 1).str(e.raw ?? '');
+    }));
   }
 
-  processKeyPosted(fid: Fid, event: string, type: string, modifyIndex: number): Decision {
-    return this.#run(RecordWriter.record(EV_PROCESS_KEY, (w) => w.fid(fid).str(event).str(type).u64(BigInt(modifyIndex))));
+  /**
+   * POST /watcher/processes: the watch entry as it came (null when the key is
+   * missing), its value as text; `modifyIndex` is the entry's ModifyIndex, or
+   * else the X-Consul-Index. The core reads the key and the value.
+   */
+  processKeyPosted(entry: { key: string; value: string } | null, modifyIndex: number | undefined): Decision {
+    const kind = modifyIndex === undefined ? 0 : Number.isSafeInteger(modifyIndex) && modifyIndex >= 0 ? 1 : 2;
+    return this.#run(RecordWriter.record(EV_PROCESS_KEY, (w) => w.u8(entry ? 1 : 0).str(entry?.key ?? '').str(entry?.value ?? '')
+      .u8(kind).u64(kind === 1 ? BigInt(modifyIndex!) : 0n)));
   }
 
   statesQueried(fids: Fid[]): Decision {
@@ -262,6 +335,9 @@ export class CoreHost {
         try { writeInput(this.#ex, rec); this.#ex.handle(rec.length); models++; } catch { /* a model record that traps is dropped */ }
       }
     }
+    for (const rec of [...this.#links.values()].flat()) {
+      try { writeInput(this.#ex, rec); this.#ex.handle(rec.length); models++; } catch { /* dropped like a model record */ }
+    }
     if (models > 0) refed += `, ${models} model record(s) re-fed`;
     return {
       reason: { code: 'CORE_TRAPPED', text: `core trapped (${what}); instance rebuilt, ${refed}; trap #${this.#traps}` },
@@ -292,12 +368,27 @@ export function parseDecision(out: Uint8Array): Decision {
         const n = r.u32();
         const confds: { fid: Fid; endpoint: string }[] = [];
         for (let i = 0; i < n; i++) confds.push({ fid: r.fid(), endpoint: r.str() });
-        actions.push({ kind: 'reply-entrypoint', reqId, rc, quorum, confds, rmFid: r.fid(), rmEndpoint: r.str() });
+        const rmFid = r.fid();
+        const rmEndpoint = r.str();
+        const control = r.u8() === 0 ? 'consume' as const : 'query' as const;
+        const mode = LINK_MODES[r.u8()] ?? 'none';
+        const linkId = r.u32();
+        const generation = r.u64();
+        const processFid = r.fid();
+        const params: bigint[] = [];
+        for (let i = 0; i < 14; i++) params.push(r.u64());
+        const link: LinkPlan = { control, mode, linkId, generation, processFid, params, note: r.str() };
+        actions.push({ kind: 'reply-entrypoint', reqId, rc, quorum, confds, rmFid, rmEndpoint, link });
         break;
       }
-      case ACT_CONSUL_PUT:
-        actions.push({ kind: 'consul-put', opId: r.u32(), key: r.str(), value: r.str() });
+      case ACT_BQ_RESULT: {
+        const offset = Number(BigInt.asIntN(64, r.u64()));
+        const n = r.u32();
+        const outcomes: { epoch: number; type: string; code: string; text: string }[] = [];
+        for (let i = 0; i < n; i++) outcomes.push({ epoch: Number(r.u64()), type: r.str(), code: r.str(), text: r.str() });
+        actions.push({ kind: 'bq-result', offset, outcomes });
         break;
+      }
       case ACT_ACKNOWLEDGE:
         actions.push({ kind: 'acknowledge', linkId: r.u32(), tag: Number(r.u64()) });
         break;

@@ -4,8 +4,11 @@
 // and packs as many as fit into one /v1/txn of ≤ 64 ops. BQ publishes of the
 // batch share one CAS on `epoch` (hax-reference.md §6.4): the epoch and its
 // ModifyIndex are cached, re-read on a 409. During a Consul outage the loop
-// retries with backoff; jobs wait in a bounded backlog (`full` tells the
-// daemon to stop taking work). Each job's result goes back to the core.
+// retries with backoff; jobs wait in the backlog (`full` only reports it: the
+// core bounds the work in flight, machine/state.ts PENDING_MAX). Each job's
+// result goes back to the core. The core already split every write into
+// txns that fit with the mark (machine/commit.ts TXN_MAX_OPS): the writer
+// never splits a job, and refuses one that does not fit.
 //
 // Exactly once (docs/behaviour.md, "Exactly-once writes"): a request that
 // failed (timeout, connection closed, 5xx) may still have been applied, and
@@ -35,6 +38,8 @@ export interface WriterEvents {
   onDone(job: WriteJob, ok: boolean, index: number | undefined): void;
   onRetry(error: Error, retryInMs: number, backlog: number): void;
   onPublished?(epoch: number, messageType: string): void;
+  /** A job too big for one txn with the mark (the core splits; this is a bug): reported failed at once. */
+  onRefused?(job: WriteJob, error: ConsulError): void;
 }
 
 export interface WriterOptions {
@@ -53,10 +58,16 @@ export function bqValue(messageType: string, payload: string): string {
   return JSON.stringify({ timestamp: (Date.now() / 1000).toFixed(6), message_type: messageType, payload: p });
 }
 
+/** Consul operations a job takes alone in a txn: its ops, the write mark, and one CAS on epoch when it publishes. */
+function opsOf(job: WriteJob): number {
+  const pubs = job.ops.filter((o) => o.verb === 'publish').length;
+  return job.ops.length + 1 + (pubs > 0 ? 1 : 0);
+}
+
 /** One op of a prepared txn; a publish carries its bq/ value, fixed once for every attempt. */
 type Planned = { verb: 'set'; key: string; value: string } | { verb: 'delete'; key: string } | { verb: 'publish'; type: string; value: string };
 
-/** One /v1/txn of a batch (a job too big for one txn is split into several, never with a publish). */
+/** One /v1/txn of a batch. */
 interface Unit { seq: number; ops: Planned[]; pubs: number }
 
 /** The batch being written: kept across retries, so a retry sends the same txns. */
@@ -96,6 +107,12 @@ export class ConsulWriter {
   get full(): boolean { return this.#queue.length >= BACKLOG_MAX; }
 
   submit(job: WriteJob): void {
+    const need = opsOf(job);
+    if (need > TXN_MAX_OPS) {
+      const error = new ConsulError('HAX_ERR_TXN_TOO_BIG', `op ${job.opId} needs ${need} Consul operations with the write mark and its epoch CAS; a transaction takes at most ${TXN_MAX_OPS} (the core splits writes to fit: this is a bug)`);
+      setImmediate(() => { this.#events.onRefused?.(job, error); this.#events.onDone(job, false, undefined); });
+      return;
+    }
     this.#queue.push(job);
     if (this.#running || this.#scheduled) return;
     // Started on the next turn, not inside the caller: a POST / answers
@@ -187,10 +204,8 @@ export class ConsulWriter {
       // One PUT or DELETE per key (idempotent); each publish is its own marked txn.
       for (const op of planned) units.push({ seq: ++this.#seq, ops: [op], pubs: op.verb === 'publish' ? 1 : 0 });
     } else {
-      const pubs = planned.filter((o) => o.verb === 'publish').length;
-      const room = TXN_MAX_OPS - 1 - (pubs > 0 ? 1 : 0);
-      if (planned.length <= room || pubs > 0) units.push({ seq: ++this.#seq, ops: planned, pubs });
-      else for (let i = 0; i < planned.length; i += room) units.push({ seq: ++this.#seq, ops: planned.slice(i, i + room), pubs: 0 });
+      // #take packed whole jobs that fit one txn with the mark: one txn.
+      units.push({ seq: ++this.#seq, ops: planned, pubs: planned.filter((o) => o.verb === 'publish').length });
     }
     return { jobs, units, next: 0, index: undefined };
   }

@@ -3,7 +3,7 @@
 // tested in process against the real core.
 import type { CoreHost, Decision } from '../core/core-host.ts';
 import { HaxError, RequestError } from '../errors.ts';
-import { parseFid, formatFid } from '../fid.ts';
+import { formatFid } from '../fid.ts';
 import { decodeValue } from '../consul/kv.ts';
 import type { ClusterStatus, HaxApi, Note } from './api.ts';
 import type { LinkTable } from './link-table.ts';
@@ -39,13 +39,8 @@ export function createHaxApi({ core, links, apply, bq, node }: HaxApiDeps): HaxA
       return bq.consume(entries, consulIndex);
     },
     async processKey(entry, consulIndex) {
-      const empty = (why: string) => ({ reason: `PROCESS_KEY_SKIPPED: ${why}`, notes: [], links: 0 });
-      if (!entry) return empty('no key (the watch fires with null for a missing key)');
-      const fid = parseFid(entry.Key.replace(/^processes\//, ''));
-      if (!fid || !entry.Key.startsWith('processes/')) return empty(`${entry.Key} is not processes/<fid>`);
-      let v: { state?: unknown; type?: unknown } = {};
-      try { v = JSON.parse(decodeValue(entry.Value ?? null)) as typeof v; } catch { return empty(`${entry.Key}: value is not JSON`); }
-      const decision = core.processKeyPosted(fid, String(v.state ?? ''), String(v.type ?? ''), entry.ModifyIndex ?? consulIndex ?? 0);
+      // The core reads the entry (key, value, index) and says what it is: the route only reports.
+      const decision = core.processKeyPosted(entry ? { key: entry.Key, value: decodeValue(entry.Value ?? null) } : null, entry?.ModifyIndex ?? consulIndex);
       apply(decision, { route: 'POST /watcher/processes', consulIndex });
       return broadcastResult(decision);
     },

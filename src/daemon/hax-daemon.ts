@@ -14,6 +14,8 @@ import { createHttpApp, type HttpApp } from '../http/server.ts';
 import { createHandlers } from '../http/handlers/index.ts';
 import { formatFid, type Fid } from '../fid.ts';
 import type { Logger } from '../log.ts';
+import { HaxError } from '../errors.ts';
+import type { Shim } from '../native/binding.ts';
 import { haxMetrics } from '../metrics.ts';
 import { Feed } from '../debug/feed.ts';
 import { LinkTable } from './link-table.ts';
@@ -80,10 +82,16 @@ export async function startHax(config: HaxConfig, log: Logger, options: StartOpt
   const writer = new ConsulWriter(consul, {
     onDone: (job, ok, index) => loop.handle({ type: 'consul-replied', opId: job.opId, ok, index }, { opId: job.opId }),
     onRetry: (error, retryInMs, backlog) => log.log('warn', 'Consul write failed; retrying', { error: error.message, retryInMs, backlog }),
+    onRefused: (job, error) => log.log('error', error.message, { code: error.code, opId: job.opId }),
   }, config.writeMode ?? 'txn');
   const timer = new CoreTimer((nowMs) => loop.handle({ type: 'timer-fired', nowMs }));
+  let shim: Shim | undefined;
+  const startedShim = (): Shim => {
+    if (!shim) throw new HaxError('HAX_ERR_SHIM_NOT_STARTED', 'a link action came before the HA-link shim started (the core acts on links only after they exist: a bug)');
+    return shim;
+  };
   const performer = new Performer({
-    shim: () => shim, links, writer, log, metrics, haxFid: () => identity.processFid, deliveryTimeoutMs: config.deliveryTimeoutMs,
+    shim: startedShim, links, writer, log, metrics, haxFid: () => identity.processFid, deliveryTimeoutMs: config.deliveryTimeoutMs,
     onTimer: (dueMs) => timer.arm(dueMs),
     onElection: (action) => election.perform(action),
     onAck: (linkId, tag) => latency.acknowledged(linkId, tag),
@@ -109,7 +117,7 @@ export async function startHax(config: HaxConfig, log: Logger, options: StartOpt
     onLog: (level, msg, fields) => consulLog.log(level, msg, fields),
   }, identity.node);
   const bqLog = log.child('bq');
-  const bq = new BqConsumer({ consul, core, node: () => identity.node, nodes: () => api.clusterStatus().nodes.map((n) => n.name), apply: perform, log: (level, msg, fields) => bqLog.log(level, msg, fields) });
+  const bq = new BqConsumer({ consul, core, apply: perform, written: () => writer.drained(), log: (level, msg, fields) => bqLog.log(level, msg, fields) });
   const api: HaxApi = createHaxApi({ core, links, apply: perform, bq, node: () => identity.node });
 
   // Motr → core: the shim
@@ -121,11 +129,14 @@ export async function startHax(config: HaxConfig, log: Logger, options: StartOpt
     loop, links, performer, latency, feed, metrics, log,
     onListening: (address) => { addresses.push(address); if (addresses.length === wanted) listeningResolve(); },
   });
-  const shim = await startShim(config, consul, identity, log, onShimEvents);
 
   let http: HttpApp | undefined;
   try {
+    // The model first, then the links: the core answers no entrypoint before
+    // it knows the conf tree (until then it answers QUERY, as for an empty
+    // cluster), and nothing depends on which comes first.
     await Promise.race([Promise.all([model.start(), view.start(), untilConsul(() => bq.load(), log, options.signal)]), aborted]);
+    shim = await startShim(config, consul, identity, log, onShimEvents);
     await Promise.race([listening, aborted]);
     http = createHttpApp({
       handlers: createHandlers({ api, metrics, openapiText: () => http!.openapiText }),
@@ -147,12 +158,12 @@ export async function startHax(config: HaxConfig, log: Logger, options: StartOpt
         await Promise.all([view.stop(), model.stop(), election.stop()]);
         await drainWrites(writer, log);
         timer.stop();
-        await shim.stop();
+        await shim?.stop();
         log.log('info', 'hax stopped');
       },
     };
   } catch (error) {
-    await undo([() => http?.close(), () => view.stop(), () => model.stop(), () => election.stop(), () => shim.stop()]);
+    await undo([() => http?.close(), () => view.stop(), () => model.stop(), () => election.stop(), () => shim?.stop()]);
     timer.stop();
     throw error;
   }

@@ -101,17 +101,18 @@ export class Performer {
 
   #perform(action: CoreAction): void {
     const { links, metrics } = this.#d;
-    const shim = this.#d.shim();
+    // Looked up per use: Consul actions may come before the shim started (the model loads first).
+    const shim = (): Shim => this.#d.shim();
     switch (action.kind) {
       case 'reply-entrypoint':
-        shim.entrypointReply(action.reqId, action.rc, action.confds, action.quorum, action.rmFid, action.rmEndpoint);
+        shim().entrypointReply(action.reqId, action.rc, action.confds, action.quorum, action.rmFid, action.rmEndpoint, action.link);
         return;
       case 'acknowledge':
-        shim.delivered(action.linkId, action.tag);
+        shim().delivered(action.linkId, action.tag);
         this.#d.onAck?.(action.linkId, action.tag);
         return;
       case 'send': {
-        const tag = shim.send(action.linkId, action.msg);
+        const tag = shim().send(action.linkId, action.msg);
         links.sent(action.linkId, tag, Date.now());
         return;
       }
@@ -122,7 +123,7 @@ export class Performer {
         const pending = new Set<string>();
         for (const link of targets) {
           try {
-            const tag = shim.send(link.linkId, action.msg);
+            const tag = shim().send(link.linkId, action.msg);
             links.sent(link.linkId, tag, Date.now());
             pending.add(`${link.linkId}:${tag}`);
             metrics.broadcasts.inc();
@@ -135,9 +136,6 @@ export class Performer {
       }
       case 'consul-txn':
         this.#d.writer.submit({ opId: action.opId, ops: action.ops });
-        return;
-      case 'consul-put':   // the walking skeleton's single key (no conf tree yet): same durable, retrying path
-        this.#d.writer.submit({ opId: action.opId, ops: [{ verb: 'set', key: action.key, value: action.value }] });
         return;
       case 'drop-links': {
         for (const l of links.all()) {
@@ -155,7 +153,7 @@ export class Performer {
       case 'election':
         this.#d.onElection?.(action);
         return;
-      case 'notes': case 'dump': case 'await-delivery':
+      case 'notes': case 'dump': case 'await-delivery': case 'bq-result':
         return;
     }
   }

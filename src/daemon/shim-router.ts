@@ -34,8 +34,11 @@ function msgType(msg: Uint8Array): string {
   return MSG_TYPE_NAMES[t] ?? 'UNKNOWN';
 }
 
+const NO_FID = { container: 0n, key: 0n };
+
 export function shimRouter(d: ShimRouterDeps): (events: ShimEvent[]) => void {
   const { loop, links, performer, log } = d;
+  let cookieGiven = false;
 
   function publish(ev: ShimEvent): void {
     if (ev.type === 'received' || ev.type === 'entrypoint') return;   // their core decisions have records
@@ -49,14 +52,20 @@ export function shimRouter(d: ShimRouterDeps): (events: ShimEvent[]) => void {
   function route(ev: ShimEvent): void {
     publish(ev);
     switch (ev.type) {
-      case 'listening': log.log('info', 'HA link listener ready', { address: ev.address }); d.onListening(ev.address); return;
+      case 'listening':
+        // the shim's cookie comes with its first listener: the core answers reconnects with it
+        if (!cookieGiven && ev.cookie.length === 40) { cookieGiven = true; loop.handle({ type: 'links-opened', cookie: ev.cookie }, { address: ev.address }); }
+        log.log('info', 'HA link listener ready', { address: ev.address });
+        d.onListening(ev.address);
+        return;
       case 'entrypoint':
         links.requestArrived(ev.reqId, ev.remote);
-        loop.handle({ type: 'entrypoint-requested', reqId: ev.reqId, fop: ev.fop, nowMs: Date.now() }, { reqId: ev.reqId, remote: ev.remote, first: ev.first });
+        loop.handle({ type: 'entrypoint-requested', reqId: ev.reqId, fop: ev.fop, nowMs: Date.now() }, { reqId: ev.reqId, remote: ev.remote });
         return;
       case 'link-connected': case 'link-reused': {
         const remote = links.requestAnswered(ev.reqId) ?? 'unknown';
         links.connected(ev.linkId, ev.processFid, remote);
+        loop.handle({ type: 'link-changed', linkId: ev.linkId, change: 'held', process: ev.processFid, ids: ev.ids }, { linkId: ev.linkId });
         log.log('info', ev.type === 'link-connected' ? 'link connected' : 'link reused', { linkId: ev.linkId, process: formatFid(ev.processFid), remote });
         return;
       }
@@ -76,6 +85,7 @@ export function shimRouter(d: ShimRouterDeps): (events: ShimEvent[]) => void {
         return;
       }
       case 'disconnecting': {
+        loop.handle({ type: 'link-changed', linkId: ev.linkId, change: 'draining', process: links.get(ev.linkId)?.processFid ?? NO_FID }, { linkId: ev.linkId });
         links.stopSending(ev.linkId);
         performer.disconnect(ev.linkId);   // no-op when hax asked already; libmotr waits for it otherwise
         performer.linkGone(ev.linkId);
@@ -88,7 +98,9 @@ export function shimRouter(d: ShimRouterDeps): (events: ShimEvent[]) => void {
         }
         return;
       }
-      case 'disconnected': links.disconnected(ev.linkId); performer.linkGone(ev.linkId); log.log('info', 'link disconnected', { linkId: ev.linkId }); return;
+      case 'disconnected':
+        loop.handle({ type: 'link-changed', linkId: ev.linkId, change: 'gone', process: links.get(ev.linkId)?.processFid ?? NO_FID }, { linkId: ev.linkId });
+        links.disconnected(ev.linkId); performer.linkGone(ev.linkId); log.log('info', 'link disconnected', { linkId: ev.linkId }); return;
       case 'protocol-error': {
         const error = new NativeError(ev.code, ev.message);
         d.metrics.errors.inc({ code: error.code });

@@ -5,6 +5,7 @@
 // signal handlers of its libraries from replacing Node's.
 import { fileURLToPath } from 'node:url';
 import type { Fid } from '../fid.ts';
+import type { LinkPlan, LinkIds } from '../core/core-host.ts';
 import { guardWarnings, loadGuarded, type GuardReport } from './signal-guard.ts';
 import { NativeError } from '../errors.ts';
 
@@ -46,9 +47,12 @@ export interface MotrOptions {
 }
 
 export type ShimEvent =
-  | { type: 'listening'; address: string }
-  | { type: 'entrypoint'; reqId: number; remote: string; first: boolean; fop: Uint8Array }
-  | { type: 'link-connected' | 'link-reused'; reqId: number; linkId: number; processFid: Fid }
+  /** cookie: the shim's cookie, 40 bytes (socket backend; empty with motr), for the core's link decision. */
+  | { type: 'listening'; address: string; cookie: Uint8Array }
+  /** fop: the request exactly as received; the core decodes it. */
+  | { type: 'entrypoint'; reqId: number; remote: string; fop: Uint8Array }
+  /** ids: hax's side of the link's ids (socket backend; zero with motr). */
+  | { type: 'link-connected' | 'link-reused'; reqId: number; linkId: number; processFid: Fid; ids: LinkIds }
   | { type: 'link-absent'; reqId: number }
   | { type: 'received'; linkId: number; tag: number; msg: Uint8Array }
   | { type: 'delivered' | 'not-delivered'; linkId: number; tag: number }
@@ -90,18 +94,9 @@ export interface EntrypointRepFields {
   disconnectedPreviously: number;
   cookie: HaCookie;
 }
-export interface EntrypointReqFields {
-  first: boolean;
-  generation: bigint;
-  processFid: Fid;
-  linkParams: LinkParams;
-  gitRev: string;
-  pid: bigint;
-  cookieExpected: HaCookie;
-}
 
 interface NativeShim {
-  entrypointReply(reqId: number, rc: number, confds: Confd[], quorum: number, rmFid: Fid, rmEndpoint: string): void;
+  entrypointReply(reqId: number, rc: number, confds: Confd[], quorum: number, rmFid: Fid, rmEndpoint: string, link: LinkPlan): void;
   send(linkId: number, msg: Uint8Array): number;
   delivered(linkId: number, tag: number): void;
   disconnect(linkId: number): void;
@@ -115,7 +110,6 @@ export interface NativeAddon {
   Shim: new (options: ShimOptions, onEvents: (events: ShimEvent[]) => void) => NativeShim;
   /** Codec helpers (pure): the shim's own encoders, for tests against golden bytes. */
   encodeEntrypointRep(fields: EntrypointRepFields): Uint8Array;
-  decodeEntrypointReq(fop: Uint8Array): EntrypointReqFields;
   haMsgWireSize(hedType: number | bigint): number | null;
   /** sd_notify(3): one datagram to socketPath (default: the C environment's NOTIFY_SOCKET). */
   notify(state: string, socketPath?: string): boolean;
@@ -198,8 +192,9 @@ export class Shim {
     return new Shim(native(() => new addon.Shim(options, onEvents)));
   }
 
-  entrypointReply(reqId: number, rc: number, confds: Confd[], quorum: number, rmFid: Fid, rmEndpoint: string): void {
-    native(() => this.native.entrypointReply(reqId, rc, confds, quorum, rmFid, rmEndpoint));
+  /** `link` is the core's link plan for this reply (CoreAction reply-entrypoint): the shim performs it. */
+  entrypointReply(reqId: number, rc: number, confds: Confd[], quorum: number, rmFid: Fid, rmEndpoint: string, link: LinkPlan): void {
+    native(() => this.native.entrypointReply(reqId, rc, confds, quorum, rmFid, rmEndpoint, link));
   }
 
   /** Queues one m0_ha_msg; returns the odd tag assigned (written into hm_tag). */

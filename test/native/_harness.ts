@@ -6,6 +6,7 @@ import net from 'node:net';
 import { Shim, type ShimEvent, type ShimOptions } from '../../src/native/binding.ts';
 import { FrameReader, type Frame, encodeFrame } from '../../src/sim/link-client.ts';
 import type { Fid } from '../../src/fid.ts';
+import { CoreLinks } from '../helpers/core-links.ts';
 
 export const FIXTURES = '/work/shared/fixtures/motr-xcode';
 export const fixture = (name: string): { hex: string; fields: any; length: number } =>
@@ -29,6 +30,8 @@ const HANG_GUARD_MS = 30000;
 
 export interface Harness {
   shim: Shim;
+  /** The core that decides each entrypoint reply's link (it sees every event). */
+  links: CoreLinks;
   address: string;
   events: ShimEvent[];
   batches: ShimEvent[][];
@@ -40,7 +43,7 @@ export interface Harness {
 export interface HarnessOptions {
   listen?: string[];
   queueLimit?: number;
-  /** Answer every entrypoint request with rc (default 0). null: do not answer. */
+  /** Answer every entrypoint request, with the core's reply and link plan, forcing rc (default 0). null: do not answer. */
   autoReply?: number | null;
   /** Call delivered() for every received message (default true). */
   autoDeliver?: boolean;
@@ -54,6 +57,7 @@ export async function startShim(opts: HarnessOptions = {}): Promise<Harness> {
   const autoReply = opts.autoReply === undefined ? 0 : opts.autoReply;
   const autoDeliver = opts.autoDeliver ?? true;
   let shim!: Shim;
+  const links = await CoreLinks.load([CONFD], { fid: RM_FID, endpoint: RM_EP });
   const check = (): void => {
     for (const w of [...waiters]) {
       const e = events.slice(w.from).find(w.pred);
@@ -64,7 +68,8 @@ export async function startShim(opts: HarnessOptions = {}): Promise<Harness> {
     batches.push(batch);
     for (const e of batch) {
       events.push(e);
-      if (e.type === 'entrypoint' && autoReply !== null) shim.entrypointReply(e.reqId, autoReply, [CONFD], 1, RM_FID, RM_EP);
+      links.see(e);
+      if (e.type === 'entrypoint' && autoReply !== null) links.answer(shim, e, autoReply);
       if (e.type === 'received' && autoDeliver) shim.delivered(e.linkId, e.tag);
     }
     check();
@@ -77,7 +82,7 @@ export async function startShim(opts: HarnessOptions = {}): Promise<Harness> {
       check();
     });
   const listening = await waitFor<Extract<ShimEvent, { type: 'listening' }>>((e) => e.type === 'listening');
-  return { shim, address: listening.address, events, batches, waitFor, stop: () => shim.stop() };
+  return { shim, links, address: listening.address, events, batches, waitFor, stop: () => shim.stop() };
 }
 
 /** A raw frame-level peer for byte-exact checks. */

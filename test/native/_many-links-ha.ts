@@ -5,13 +5,17 @@
 //   {"kind":"sample","t":seconds since go,"rss":bytes,"links","connections","received"}
 import { Shim } from '../../src/native/binding.ts';
 import { CONFD, RM_FID, RM_EP } from './_harness.ts';
+import { CoreLinks } from '../helpers/core-links.ts';
+
+const links = await CoreLinks.load([CONFD], { fid: RM_FID, endpoint: RM_EP });
 
 let received = 0;
 const print = (o: object): void => { process.stdout.write(JSON.stringify(o) + '\n'); };
 const shim = Shim.start({ listen: ['tcp:127.0.0.1:0'] }, (batch) => {
   for (const e of batch) {
+    links.see(e);
     if (e.type === 'listening') print({ kind: 'listening', address: e.address });
-    else if (e.type === 'entrypoint') shim.entrypointReply(e.reqId, 0, [CONFD], 1, RM_FID, RM_EP);
+    else if (e.type === 'entrypoint') links.answer(shim, e);
     else if (e.type === 'received') { received++; shim.delivered(e.linkId, e.tag); }
     else if (e.type === 'protocol-error' || e.type === 'io-error') print({ kind: e.type, event: e });
   }

@@ -4,13 +4,17 @@
 import { parentPort } from 'node:worker_threads';
 import { Shim } from '../../src/native/binding.ts';
 import { CONFD, RM_FID, RM_EP } from './_harness.ts';
+import { CoreLinks } from '../helpers/core-links.ts';
+
+const links = await CoreLinks.load([CONFD], { fid: RM_FID, endpoint: RM_EP });
 
 const port = parentPort!;
 let received = 0;
 const shim = Shim.start({ listen: ['tcp:127.0.0.1:0'] }, (batch) => {
   for (const e of batch) {
+    links.see(e);
     if (e.type === 'listening') port.postMessage({ kind: 'listening', address: e.address });
-    if (e.type === 'entrypoint') shim.entrypointReply(e.reqId, 0, [CONFD], 1, RM_FID, RM_EP);
+    if (e.type === 'entrypoint') links.answer(shim, e);
     if (e.type === 'received') { received++; shim.delivered(e.linkId, e.tag); port.postMessage({ kind: 'received', tag: e.tag }); }
     if (e.type === 'disconnected') port.postMessage({ kind: 'disconnected', linkId: e.linkId });
   }

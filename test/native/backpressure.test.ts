@@ -6,6 +6,7 @@ import * as assert from 'uvu/assert';
 import { OP_ENTRYPOINT_REQ, OP_LINK_MSG, OP_LINK_MSG_REP, decodeEntrypointRep, decodeLinkMsgRep, encodeFrame, encodeLinkMsg, withTag } from '../../src/sim/link-client.ts';
 import { Shim, type ShimEvent } from '../../src/native/binding.ts';
 import { RawPeer, eventMsg, fixtureBytes, CONFD, RM_FID, RM_EP } from './_harness.ts';
+import { CoreLinks } from '../helpers/core-links.ts';
 
 const LIMIT = 4;
 const N = 1000;
@@ -19,6 +20,7 @@ test('with a full queue the I/O thread blocks and 1,000 messages arrive in order
   const addr = new Promise<string>((r) => { listening = r; });
   let done!: () => void;
   const all = new Promise<void>((r) => { done = r; });
+  const links = await CoreLinks.load([CONFD], { fid: RM_FID, endpoint: RM_EP });
   const shim: Shim = Shim.start({ listen: ['tcp:127.0.0.1:0'], queueLimit: LIMIT }, (batch: ShimEvent[]) => {
     batches++;
     maxBatch = Math.max(maxBatch, batch.length);
@@ -26,8 +28,9 @@ test('with a full queue the I/O thread blocks and 1,000 messages arrive in order
     maxQueued = Math.max(maxQueued, q);
     if (q === LIMIT) sawFull++;
     for (const e of batch) {
+      links.see(e);
       if (e.type === 'listening') listening(e.address);
-      if (e.type === 'entrypoint') shim.entrypointReply(e.reqId, 0, [CONFD], 1, RM_FID, RM_EP);
+      if (e.type === 'entrypoint') links.answer(shim, e);
       if (e.type === 'received') { tags.push(e.tag); shim.delivered(e.linkId, e.tag); if (tags.length === N) done(); }
     }
     if (batches <= 100) spin(5); // slow for a while: the I/O thread must wait

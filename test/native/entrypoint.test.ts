@@ -20,8 +20,7 @@ test('a first entrypoint request makes a new link; the reply has the same xid, i
     assert.is(frame!.opcode, OP_ENTRYPOINT_REP);
     assert.is(frame!.xid, 7n);
     const ep = await h.waitFor<Ev<'entrypoint'>>((e) => e.type === 'entrypoint');
-    assert.ok(ep.first);
-    assert.is(Buffer.from(ep.fop).toString('hex'), req.toString('hex'));
+    assert.is(Buffer.from(ep.fop).toString('hex'), req.toString('hex'));   // passed on undecoded: the core decodes it
     assert.match(ep.remote, /^tcp:127\.0\.0\.1:\d+$/);
     const lc = await h.waitFor<Ev<'link-connected'>>((e) => e.type === 'link-connected');
     assert.is(lc.reqId, ep.reqId);
@@ -67,7 +66,7 @@ test('a non-zero rc is answered with QUERY and still creates the link; the re-qu
     // Answer by hand: first with -11, then 0.
     const answer = async (from: number) => {
       const ep = await h.waitFor<Ev<'entrypoint'>>((e) => e.type === 'entrypoint', from);
-      h.shim.entrypointReply(ep.reqId, rc, [CONFD], 1, RM_FID, RM_EP);
+      h.links.answer(h.shim, ep, rc);
       seen.push(ep);
     };
     const client = new LinkClient({ address: h.address, processFid: PROCESS_FID });
@@ -86,7 +85,6 @@ test('a non-zero rc is answered with QUERY and still creates the link; the re-qu
     assert.is(reps[1]!.control, 0);
     assert.is(reps[1]!.linkParams.idLocal.lo, 0n);
     assert.is(reps[1]!.linkParams.tagsLocal.assign, 0);
-    assert.not.ok((seen[1] as Ev<'entrypoint'>).first);
     client.close();
   } finally {
     await h.stop();
@@ -138,8 +136,7 @@ test('after hax restarts, the peer reconnects with do_reconnect and re-sends wha
     assert.ok(rep.doReconnect);
     assert.not.ok(rep.disconnectedPreviously);
     assert.ok(rep.cookie.uuid.hi !== oldCookie.uuid.hi || rep.cookie.uuid.lo !== oldCookie.uuid.lo);
-    const ep = await b.waitFor<Ev<'entrypoint'>>((e) => e.type === 'entrypoint');
-    assert.not.ok(ep.first);
+    await b.waitFor<Ev<'entrypoint'>>((e) => e.type === 'entrypoint');
     const lc = await b.waitFor<Ev<'link-connected'>>((e) => e.type === 'link-connected');
     const again = await b.waitFor<Ev<'received'>>((e) => e.type === 'received');
     assert.is(again.tag, tag);
@@ -160,7 +157,8 @@ test('after hax restarts, the peer reconnects with do_reconnect and re-sends wha
 test('entrypointReply for an unknown request throws HAX_ERR_UNKNOWN_REQUEST', async () => {
   const h = await startShim();
   try {
-    assert.throws(() => h.shim.entrypointReply(999, 0, [], 0, RM_FID, RM_EP), (e: { code: string }) => e.code === 'HAX_ERR_UNKNOWN_REQUEST');
+    const plan = { control: 'consume' as const, mode: 'new' as const, linkId: 0, generation: 1n, processFid: PROCESS_FID, params: Array<bigint>(14).fill(0n), note: '' };
+    assert.throws(() => h.shim.entrypointReply(999, 0, [], 0, RM_FID, RM_EP, plan), (e: { code: string }) => e.code === 'HAX_ERR_UNKNOWN_REQUEST');
   } finally {
     await h.stop();
   }

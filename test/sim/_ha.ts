@@ -7,6 +7,7 @@ import { Shim, type ShimEvent } from '../../src/native/binding.ts';
 import type { Codec, HaMsg } from '../../src/core/codec.ts';
 import { formatFid, parseFid, type Fid } from '../../src/fid.ts';
 import { ownServices } from '../../src/sim/scenarios.ts';
+import { CoreLinks } from '../helpers/core-links.ts';
 
 export const HA_PROCESS = '0x7200000000000001:0x1';
 export const HA_SERVICE = '0x7300000000000001:0x1';
@@ -99,10 +100,10 @@ export async function startTestHa(opts: TestHaOptions): Promise<TestHa> {
         fids.set(e.reqId, pf);
         const nth = (requests.get(pf) ?? 0) + 1;
         requests.set(pf, nth);
-        record({ kind: 'entrypoint', reqId: e.reqId, first: e.first, processFid: pf });
+        record({ kind: 'entrypoint', reqId: e.reqId, first: req.erf_first_request === 1, processFid: pf });
         const rc = opts.entrypointRc?.(nth) ?? 0;
         const confd = ownServices(parseFid(pf)!).confd;
-        shim.entrypointReply(e.reqId, rc, rc === 0 ? [{ fid: confd, endpoint: 'inet:tcp:127.0.0.1@22012' }] : [], 1, RM_FID, RM_EP);
+        coreLinks.answer(shim, e, rc, rc === 0 ? [{ fid: confd, endpoint: 'inet:tcp:127.0.0.1@22012' }] : []);
         break;
       }
       case 'link-connected': case 'link-reused': {
@@ -125,7 +126,8 @@ export async function startTestHa(opts: TestHaOptions): Promise<TestHa> {
       default: break;
     }
   };
-  const shim = Shim.start({ listen: opts.listen ?? ['tcp:127.0.0.1:0'] }, (batch) => { for (const e of batch) onEvent(e); });
+  const coreLinks = await CoreLinks.load([{ fid: RM_FID, endpoint: RM_EP }], { fid: RM_FID, endpoint: RM_EP });
+  const shim = Shim.start({ listen: opts.listen ?? ['tcp:127.0.0.1:0'] }, (batch) => { for (const e of batch) { coreLinks.see(e); onEvent(e); } });
   await listening;
   return {
     shim, address, log, send,

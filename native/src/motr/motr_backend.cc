@@ -118,6 +118,9 @@ void MotrBackend::execute(Command &cmd) {
             eps.push_back(c.endpoint.c_str());
         }
         hax_fid rm = glue_fid(cmd.rep.rm_fid);
+        // libmotr makes the link decision itself here (m0_halon_interface):
+        // cmd.plan, the core's plan for the socket backend, is not used; a
+        // reject plan still answers, with the core's rc (-EINVAL).
         // link_connected / reused / absent run inside, on this thread.
         hax_halon_entrypoint_reply(cmd.req_id, cmd.rc, uint32_t(fids.size()), fids.data(), eps.data(), cmd.rep.quorum,
                                    &rm, cmd.rep.rm_endpoint.c_str());
@@ -264,7 +267,7 @@ void MotrBackend::on_entrypoint(uint64_t req, const char *remote, Fid process, c
     Event e{EventType::Entrypoint};
     e.req_id = uint32_t(req);
     e.text1 = remote ? remote : "";
-    e.first = first;
+    (void)first;   // the core reads it from the fop, as for the socket backend
     e.fid = process;
     e.bytes.assign(fop, fop + len);
     {

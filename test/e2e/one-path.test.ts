@@ -1,4 +1,5 @@
-// One real path through every layer: a real Consul agent, hax with its real
+// One real path through every layer, by the core's one rule set (the conf
+// tree is seeded, so the model is loaded before the first link): a real Consul agent, hax with its real
 // native shim and wasm core, and a simulated Motr process on a real socket.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
