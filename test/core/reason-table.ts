@@ -25,7 +25,11 @@ export function readReasonTable(source = readFileSync(TABLE_FILE, 'utf8')): Reas
     const m = row.match(/^\s*(EV_[A-Z_]+)\s*,\s*'([A-Za-z]+)'\s*,\s*[A-Za-z]+\s*,([\s\S]*)\)\s*,?\s*$/);
     if (!m) throw new Error(`cannot read transition row: ${row.trim().slice(0, 120)}`);
     const literals = [...m[3]!.matchAll(/'([^']*)'/g)].map((x) => x[1]!).join(' ');
-    const codes = literals.split(/\s+/).filter((c) => c.length > 0);
+    // 'CODE CODE; per message (ACT_X): CODE CODE': the decision's codes, then
+    // the codes an action reports per item (BqRead's bq-result); both are the row's.
+    const [decision, ...parts] = literals.split(';');
+    const perItem = parts.map((p) => p.match(/^\s*per message \(ACT_[A-Z_]+\):([\s\S]*)$/)?.[1] ?? `unreadable: ${p}`);
+    const codes = [decision!, ...perItem].join(' ').split(/\s+/).filter((c) => c.length > 0);
     if (codes.length === 0 || codes.some((c) => !/^[A-Z][A-Z0-9_]+$/.test(c))) throw new Error(`row ${m[2]} has no readable reason codes: ${m[3]}`);
     table.set(m[2]!, codes);
   }

@@ -2,7 +2,7 @@
 // daemon does) and turns the Decision into plain data a scenario file can
 // spell: fids as text, bigints as numbers, sent messages decoded, a
 // broadcast's notes as a {fid: state} map. No Consul, no sockets.
-import { CoreHost, type Decision, type CoreAction, type HealthStatus } from '../../src/core/core-host.ts';
+import { CoreHost, type BqReadFacts, type Decision, type CoreAction, type HealthStatus } from '../../src/core/core-host.ts';
 import { Codec, type HaMsg } from '../../src/core/codec.ts';
 import { CONF, KIND, type ConfRow } from '../../src/core/records.ts';
 import { formatFid, parseFid, type Fid } from '../../src/fid.ts';
@@ -54,6 +54,51 @@ function generatedChecks(g: any): { checks: { serviceId: string; status: HealthS
   return [{ checks: Array.from({ length: n }, (_, k) => ({ serviceId: String(k), status: g.status as HealthStatus })) }];
 }
 
+/**
+ * One read of the broadcast queue (BqReadFacts) from its readable form:
+ *   { start: true,                    # the start-up read (this node's offset only); default: a watch delivery
+ *     epoch: 7,                       # the `epoch` key: a number, a text as stored, null = absent;
+ *                                     #   default: the highest epoch of `queue` (absent when it is empty)
+ *     queue: [ {epoch, type, payload} # bq/<epoch> = {"timestamp": "1.0", "message_type": type, "payload": payload}
+ *              | {key, value} ],      #   or an entry as stored, key and value text (refused keys, non-JSON values)
+ *     offsets: { srvnode-1: 4 },      # bq-delivered/<node> = the value as text
+ *     body: [ same items as queue ] } # what the watch body claimed; default: none
+ * A payload written as a string is stored as that JSON text (a publisher that wrote its payload as text).
+ */
+function bqFacts(i: any): BqReadFacts {
+  const entry = (e: any, what: string): { key: string; raw: string; value: string } => {
+    if (!e || typeof e !== 'object') throw new Error(`${what}: an entry is {epoch, type, payload} or {key, value}`);
+    const key = e.key !== undefined ? String(e.key) : `bq/${num(e.epoch, `${what} epoch`)}`;
+    const value = e.value !== undefined ? String(e.value) : JSON.stringify({ timestamp: '1.0', message_type: String(e.type), payload: e.payload });
+    return { key, raw: Buffer.from(value).toString('base64'), value };
+  };
+  const queue: any[] = i.queue ?? [];
+  if (!Array.isArray(queue)) throw new Error('bq queue: a list of entries');
+  const entries = queue.map((e, k) => entry(e, `bq queue[${k}]`));
+  const epochs = queue.filter((e) => e && e.epoch !== undefined).map((e) => Number(e.epoch));
+  const epoch = i.epoch === null ? null : i.epoch !== undefined ? String(i.epoch) : epochs.length ? String(Math.max(...epochs)) : null;
+  return {
+    startUp: Boolean(i.start), epoch, entries,
+    offsets: Object.entries(i.offsets ?? {}).map(([node, v]) => ({ key: `bq-delivered/${node}`, value: String(v) })),
+    body: (i.body ?? []).map((e: any, k: number) => { const x = entry(e, `bq body[${k}]`); return { key: x.key, raw: x.raw }; }),
+  };
+}
+
+/**
+ * The processes/ watch entry: {fid, event, type} builds
+ * key processes/<fid>, value {"state": "<event>", "type": "<type>"} (type
+ * defaults to M0_CONF_HA_PROCESS_M0D); {key, value} gives it raw; {entry: null}: no entry.
+ */
+function processKeyEntry(i: any): { key: string; value: string } | null {
+  if ('entry' in i) {
+    if (i.entry === null) return null;
+    throw new Error('process-key entry: only "entry: null" (no key); write key/value for a raw entry');
+  }
+  if (i.key !== undefined || i.value !== undefined) return { key: String(i.key ?? ''), value: typeof i.value === 'string' ? i.value : JSON.stringify(i.value) };
+  const f = fid(i.fid, 'process-key fid');
+  return { key: `processes/${formatFid(f)}`, value: `{"state": "${String(i.event)}", "type": "${String(i.type ?? 'M0_CONF_HA_PROCESS_M0D')}"}` };
+}
+
 export class ScenarioCore {
   private constructor(readonly core: CoreHost, readonly codec: Codec) {}
 
@@ -81,8 +126,8 @@ export class ScenarioCore {
         (i.entries ?? []).map((checks: any[]) => ({ checks: checks.map((x: any) => ({ serviceId: String(x.id ?? ''), status: x.status })) })),
         i.index);
       case 'timer': return c.timerFired(num(i.now, 'timer now'));
-      case 'bq': return c.bqMessage(num(i.epoch, 'bq epoch'), String(i.type), typeof i.payload === 'string' ? i.payload : JSON.stringify(i.payload));
-      case 'process-key': return c.processKeyPosted(fid(i.fid, 'process-key fid'), String(i.event), String(i.type ?? 'M0_CONF_HA_PROCESS_M0D'), num(i.index, 'process-key index'));
+      case 'bq': return c.bqRead(bqFacts(i));
+      case 'process-key': return c.processKeyPosted(processKeyEntry(i), i.index === undefined ? undefined : num(i.index, 'process-key index'));
       case 'states': return c.statesQueried((Array.isArray(i) ? i : []).map((x: unknown) => fid(x, 'states')));
       case 'dump': return c.dumpRequested();
       case 'entrypoint': return c.entrypointRequested(num(i.req, 'entrypoint req'), rawBytes(i) ?? this.#entrypointReq(i), i.now);
@@ -123,7 +168,7 @@ export class ScenarioCore {
         req: a.reqId, rc: a.rc, quorum: a.quorum, confds: a.confds.map((c) => formatFid(c.fid)),
         endpoints: a.confds.map((c) => c.endpoint), rm: formatFid(a.rmFid), rm_endpoint: a.rmEndpoint,
       };
-      case 'consul-put': return { op: a.opId, key: a.key, value: a.value };
+      case 'bq-result': return { offset: a.offset, outcomes: a.outcomes.map((o) => ({ epoch: o.epoch, type: o.type, code: o.code, text: o.text })) };
       case 'acknowledge': return { link: a.linkId, tag: a.tag };
       case 'broadcast': {
         const b: Record<string, unknown> = { notes: notes(a.notes) };

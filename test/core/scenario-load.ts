@@ -18,7 +18,7 @@ export type EventKey = typeof EVENT_KEYS[number];
 /** The transition-table row (assembly/machine/core.ts) each event is handled by. */
 export const EVENT_ROW: Record<EventKey, string> = {
   view: 'ViewUpdated', identity: 'IdentitySet', conf: 'ConfLoaded', processes: 'ProcessesLoaded',
-  'health-viewed': 'HealthViewed', health: 'HealthReported', timer: 'TimerFired', bq: 'BqMessage',
+  'health-viewed': 'HealthViewed', health: 'HealthReported', timer: 'TimerFired', bq: 'BqRead',
   'process-key': 'ProcessKeyPosted', states: 'StatesQueried', dump: 'DumpRequested',
   entrypoint: 'EntrypointRequested', message: 'MessageReceived', 'consul-replied': 'ConsulReplied',
   leader: 'LeaderObserved', 'election-tick': 'ElectionTick', 'election-result': 'ElectionResult',

@@ -6,6 +6,7 @@
 //   fields: scalars compare equal; maps match key by key (a subset); lists
 //     match element by element with the same length, unless written
 //     {has: [...]}: then each listed element must match some element.
+//     A text written {contains: "..."} matches any text holding that substring.
 // Returns the first difference as a path and both values, or undefined.
 
 export function matchValue(expected: unknown, actual: unknown, path: string): string | undefined {
@@ -17,6 +18,12 @@ export function matchValue(expected: unknown, actual: unknown, path: string): st
       if (!actual.some((a) => matchValue(w, a, path) === undefined)) return `${path}: no element matches has[${i}] = ${show(w)}; the list is ${show(actual)}`;
     }
     return undefined;
+  }
+  if (expected && typeof expected === 'object' && !Array.isArray(expected) && 'contains' in expected && Object.keys(expected).length === 1) {
+    const part = (expected as { contains: unknown }).contains;
+    if (typeof part !== 'string') return `${path}: "contains" takes a text`;
+    if (typeof actual !== 'string') return `${path}: expected a text containing ${show(part)}, got ${show(actual)}`;
+    return actual.includes(part) ? undefined : `${path}: ${show(actual)} does not contain ${show(part)}`;
   }
   if (Array.isArray(expected)) {
     if (!Array.isArray(actual)) return `${path}: expected a list, got ${show(actual)}`;

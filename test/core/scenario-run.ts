@@ -23,6 +23,11 @@ function check(sc: ScenarioCore, step: Step, table: ReasonTable, print = false):
     const row = table.get(EVENT_ROW[step.event]);
     if (!row) return `${step.event}: the transition table has no row ${EVENT_ROW[step.event]}`;
     if (!row.includes(got.reason)) return `${step.event}${again}: reason ${got.reason} is not one the table lists for ${EVENT_ROW[step.event]} (${row.join(' ')}) — ${got.text}`;
+    for (const a of d.actions) {
+      if (a.kind !== 'bq-result') continue;
+      const odd = a.outcomes.find((o) => !row.includes(o.code));
+      if (odd) return `${step.event}${again}: bq/${odd.epoch}'s outcome ${odd.code} is not one the table lists for ${EVENT_ROW[step.event]} (${row.join(' ')}) — ${odd.text}`;
+    }
     if (got.reason !== step.reason) return `${step.event}${again}: reason: expected ${step.reason}, got ${got.reason} — ${got.text}; actions ${show(got.actions)}`;
     for (const t of step.text) if (!got.text.includes(t)) return `${step.event}${again}: the reason text does not contain "${t}": ${got.text}`;
     const bad = sc.checkBroadcasts(d);

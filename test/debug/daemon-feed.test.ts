@@ -55,7 +55,7 @@ test('an entrypoint decision names the requesting process; a Consul reply is hax
 
 test('a process key posted by Consul is about that process, consul→hax', async () => {
   const h = await loaded();
-  const d = h.processKeyPosted(f(P3), 'M0_CONF_HA_PROCESS_STARTED', 'M0_CONF_HA_PROCESS_M0D', 50);
+  const d = h.processKeyPosted({ key: `processes/${P3}`, value: '{"state": "M0_CONF_HA_PROCESS_STARTED", "type": "M0_CONF_HA_PROCESS_M0D"}' }, 50);
   assert.is(d.kind, 'ProcessKeyPosted');
   assert.equal(d.subjects, [P3]);
   const rec = feedOfDecision(d);
