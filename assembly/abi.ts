@@ -48,9 +48,9 @@ export const EV_TIMER_FIRED: u16 = 10;
 // 11 was EV_BQ_MESSAGE (one BQ message the host had parsed); retired for EV_BQ_READ, not reused.
 export const EV_BQ_READ: u16 = 17;
 //   u8 phase (0 start-up: this node's offset only, 1 a watch delivery), u8 epoch present, str epoch,
-//   u32 n × (str key, u8 has value, str raw value (base64), str value)   bq/ as Consul holds it
+//   u32 n × (str key, u8 value (0 none, 1 given, 2 deferred to a later read), str raw value (base64), str value)   bq/ as Consul holds it
 //   u32 m × (str key, str value)                                          bq-delivered/ as Consul holds it
-//   u32 b × (str key, u8 has value, str raw value)                        the watch body (reported, never acted on)
+//   u32 b × (str key, u8 value (0 none, 1 given, 2 deferred), str raw value)  the watch body (reported, never acted on)
 //   → BQ_OFFSET_LOADED / BQ_OFFSET_REPAIRED (start-up), BQ_CONSUMED / BQ_NOTHING_NEW; one ACT_BQ_RESULT last
 export const EV_STATES_QUERIED: u16 = 12;
 //   u32 n × fid                      → one ACT_NOTES

@@ -87,12 +87,19 @@ class Notes {
   add(s: string): void { this.text += '; ' + s; }
 }
 
+/** An entry's value as the host sent it: absent in Consul, given, or deferred (too much for one read: it comes in a later read). */
+const VALUE_NONE: u8 = 0;
+const VALUE_GIVEN: u8 = 1;
+const VALUE_DEFERRED: u8 = 2;
+
 class Entry {
-  constructor(public key: string, public hasRaw: bool, public raw: string, public text: string) {}
+  constructor(public key: string, public valueKind: u8, public raw: string, public text: string) {}
+  get hasRaw(): bool { return this.valueKind != VALUE_NONE; }
+  get deferred(): bool { return this.valueKind == VALUE_DEFERRED; }
 }
 
 class Msg {
-  constructor(public epoch: i64, public text: string) {}
+  constructor(public epoch: i64, public text: string, public deferred: bool) {}
 }
 
 /** The outcomes of one batch, written as one ACT_BQ_RESULT record after the other actions. */
@@ -138,19 +145,20 @@ export function onBqRead(r: Reader, out: Out): void {
   const n = r.u32('bq count');
   for (let i: u32 = 0; i < n && !r.failed; i++) {
     const key = readStr(r, 'key');
-    const hasRaw = r.u8('has value') != 0;
+    const valueKind = r.u8('has value');
+    if (valueKind > VALUE_DEFERRED) abort('event record malformed: value kind');
     const raw = readStr(r, 'raw value');
-    entries.push(new Entry(key, hasRaw, raw, readStr(r, 'value')));
+    entries.push(new Entry(key, valueKind, raw, readStr(r, 'value')));
   }
   const offsetKeys = new Array<string>();
   const offsetTexts = new Array<string>();
   const m = r.u32('offset count');
   for (let i: u32 = 0; i < m && !r.failed; i++) { offsetKeys.push(readStr(r, 'key')); offsetTexts.push(readStr(r, 'value')); }
   const bodyKeys = new Array<string>();
-  const bodyHas = new Array<bool>();
+  const bodyHas = new Array<u8>();
   const bodyRaw = new Array<string>();
   const b = r.u32('body count');
-  for (let i: u32 = 0; i < b && !r.failed; i++) { bodyKeys.push(readStr(r, 'key')); bodyHas.push(r.u8('has value') != 0); bodyRaw.push(readStr(r, 'raw value')); }
+  for (let i: u32 = 0; i < b && !r.failed; i++) { bodyKeys.push(readStr(r, 'key')); bodyHas.push(r.u8('has value')); bodyRaw.push(readStr(r, 'raw value')); }
   if (r.failed) abort('event record malformed: ' + r.err.detail);
 
   const myKey = 'bq-delivered/' + state.node;
@@ -190,7 +198,8 @@ export function onBqRead(r: Reader, out: Out): void {
     let same = false;
     for (let j = 0; j < entries.length; j++) {
       const e = entries[j];
-      if (e.key == bodyKeys[i]) { same = e.hasRaw == bodyHas[i] && (!e.hasRaw || e.raw == bodyRaw[i]); break; }
+      // a deferred value is compared in the read that carries it
+      if (e.key == bodyKeys[i]) { same = e.deferred || bodyHas[i] == VALUE_DEFERRED || (e.hasRaw == (bodyHas[i] != VALUE_NONE) && (!e.hasRaw || e.raw == bodyRaw[i])); break; }
     }
     if (!same) unlike.push(bodyKeys[i]);
   }
@@ -209,7 +218,7 @@ export function onBqRead(r: Reader, out: Out): void {
   for (let i = 0; i < entries.length; i++) {
     const e = entries[i];
     const k = e.key.startsWith('bq/') ? parseEpoch(e.key.substring(3)) : -1;
-    if (k < 0 || k > top) refused.push(e.key); else msgs.push(new Msg(k, e.text));
+    if (k < 0 || k > top) refused.push(e.key); else msgs.push(new Msg(k, e.text, e.deferred));
   }
   if (refused.length > 0) {
     notes.add('HAX_ERR_BQ_ENTRY_REFUSED: ' + refused.length.toString() + ' entr(ies) under bq/ refused: not bq/<epoch> with an epoch at or below ' + top.toString() +
@@ -220,10 +229,15 @@ export function onBqRead(r: Reader, out: Out): void {
   // New messages in epoch order, each parsed once here.
   const outcomes = new Outcomes();
   let fresh = 0, left = 0;
+  let stopped = false;
+  // Room kept for what follows the messages: their outcomes (ACT_BQ_RESULT), the offset write and the cleanup's deletes.
+  let reserve: usize = 4096;
+  for (let i = 0; i < entries.length; i++) reserve += <usize>entries[i].key.length + 32;
   for (let i = 0; i < msgs.length; i++) {
     const g = msgs[i];
     if (g.epoch <= offset) continue;
-    if (out.room < ROOM_PER_MESSAGE) { left++; continue; }
+    // in epoch order, always: once one message must wait (no room, or its value was deferred), every later one waits too
+    if (stopped || g.deferred || out.room < ROOM_PER_MESSAGE + reserve) { stopped = true; left++; continue; }
     const err = new CodecError();
     const v = parseJson(g.text, err);
     let type = '?';
@@ -238,10 +252,11 @@ export function onBqRead(r: Reader, out: Out): void {
     }
     bqMessage(<u64>g.epoch, type, payload, out);
     outcomes.epochs.push(g.epoch); outcomes.types.push(type); outcomes.codes.push(out.reasonCode); outcomes.texts.push(out.reasonText);
+    reserve += <usize>String.UTF8.byteLength(out.reasonText) + <usize>String.UTF8.byteLength(type) + <usize>out.reasonCode.length + 32;
     offset = g.epoch;
     fresh++;
   }
-  if (left > 0) notes.add(left.toString() + ' new message(s) left for the next delivery (output region full)');
+  if (left > 0) notes.add(left.toString() + ' new message(s) left for the next read (output region full, or their values come in a later read)');
   if (fresh > 0) ops.set(myKey, offset.toString());
 
   // Cleanup: what every node of the conf tree has read.

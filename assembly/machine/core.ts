@@ -98,7 +98,7 @@ function onViewUpdated(r: Reader, out: Out): void {
     // was RC (the old RC itself, say) are announced now, from the model's health.
     const procs = new Array<i32>();
     for (let i = 0; i < state.model.objs.length; i++) if (state.model.objs[i].type == O_PROCESS) procs.push(i);
-    const acted = actOnHealth(procs, out);
+    const acted = actOnHealth(procs, out, true);
     if (acted.length > 0) { out.reason('RC_DUTIES_TAKEN', stored + '; this node became the RC: ' + acted); return; }
   }
   out.reason('VIEW_STORED', stored);

@@ -96,9 +96,10 @@ function onHealthWithModel(e: HealthReported, consulIndex: u64, out: Out): void 
 /**
  * Steps 3–4 for the processes `procs` (model indexes): records, publishes and
  * broadcasts those that are newly OFFLINE/FAILED and are this hax's to
- * announce. Returns what was done ('' for nothing).
+ * announce (with deadNodesOnly, only the RC's share: processes of other nodes
+ * that are dead). Returns what was done ('' for nothing).
  */
-export function actOnHealth(procs: Array<i32>, out: Out): string {
+export function actOnHealth(procs: Array<i32>, out: Out, deadNodesOnly: bool = false): string {
   const m = state.model;
   const plan = new Plan();
   let acted = '';
@@ -115,6 +116,8 @@ export function actOnHealth(procs: Array<i32>, out: Out): string {
     const local = host == myHost;
     const deadNode = !m.nodeHealth.has(host) || m.nodeHealth.get(host) != HEALTH_PASSING;
     if (!local && !(state.isRc && deadNode)) continue;
+    // the RC's take-over acts only on nodes Consul has said are dead, never on a node whose health is not known yet
+    if (deadNodesOnly && (local || !m.nodeHealth.has(host) || m.nodeHealth.get(host) == HEALTH_PASSING)) continue;
     if (o.event == E_STOPPED) continue;
     if (saturated()) break;
     const fid = o.fid;

@@ -64,9 +64,10 @@ export interface BqReadFacts {
   startUp: boolean;
   /** The `epoch` key's value; null when absent. */
   epoch: string | null;
-  entries: { key: string; raw: string | null; value: string }[];
+  /** deferred: the value is not sent in this read (one core input is bounded); the core processes no message from it on, and a later read carries it. */
+  entries: { key: string; raw: string | null; value: string; deferred?: boolean }[];
   offsets: { key: string; value: string }[];
-  body: { key: string; raw: string | null }[];
+  body: { key: string; raw: string | null; deferred?: boolean }[];
 }
 /** hax's side of a link's ids, as the shim reports them. */
 export interface LinkIds { local: { hi: bigint; lo: bigint }; remote: { hi: bigint; lo: bigint } }
@@ -233,11 +234,11 @@ export class CoreHost {
     return this.#run(RecordWriter.record(EV_BQ_READ, (w) => {
       w.u8(read.startUp ? 0 : 1).u8(read.epoch === null ? 0 : 1).str(read.epoch ?? '');
       w.u32(read.entries.length);
-      for (const e of read.entries) w.str(e.key).u8(e.raw === null ? 0 : 1).str(e.raw ?? '').str(e.value);
+      for (const e of read.entries) w.str(e.key).u8(e.deferred ? 2 : e.raw === null ? 0 : 1).str(e.deferred ? '' : e.raw ?? '').str(e.deferred ? '' : e.value);
       w.u32(read.offsets.length);
       for (const o of read.offsets) w.str(o.key).str(o.value);
       w.u32(read.body.length);
-      for (const e of read.body) w.str(e.key).u8(e.raw === null ? 0 : 1).str(e.raw ?? '');
+      for (const e of read.body) w.str(e.key).u8(e.deferred ? 2 : e.raw === null ? 0 : 1).str(e.deferred ? '' : e.raw ?? '');
     }));
   }
 

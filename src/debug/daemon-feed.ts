@@ -18,7 +18,7 @@ import type { FeedDirection, FeedInput } from './feed-record.ts';
 const DIRECTION: ReadonlyMap<string, FeedDirection> = new Map<string, FeedDirection>([
   ['MessageReceived', 'motr→hax'], ['EntrypointRequested', 'motr→hax'],
   ...MSG_TYPE_NAMES.map((t) => [t, 'motr→hax'] as [string, FeedDirection]),
-  ['HealthReported', 'consul→hax'], ['BqMessage', 'consul→hax'], ['ProcessKeyPosted', 'consul→hax'],
+  ['HealthReported', 'consul→hax'], ['BqRead', 'consul→hax'], ['ProcessKeyPosted', 'consul→hax'],
   ['ViewUpdated', 'consul→hax'], ['ConfLoaded', 'consul→hax'], ['ProcessesLoaded', 'consul→hax'], ['HealthViewed', 'consul→hax'],
   ['ConsulReplied', 'hax→consul'],
 ]);

@@ -144,4 +144,38 @@ test('cleanup: bq/ entries every conf-tree node has read are deleted; an untrust
   assert.ok(!writes(d2).some((x) => x.startsWith('delete')), writes(d2).join(', '));
 });
 
+
+test('a backlog larger than one decision\'s output: messages left for the next read, never a trap; reads drain it in order', async () => {
+  const h = await loaded();
+  h.bqRead(facts([], '0', [], true));
+  const N = 1500;   // each broadcast is a 20,592-byte NVEC message: about 190 fit one decision's output
+  const bq: [number, string][] = Array.from({ length: N }, (_, i) => [i + 1, stored('PROCESS-STATE-UPDATE', proc4(i % 2 ? 'STOPPED' : 'DTM_RECOVERED'))]);
+  let offset = -1, reads = 0;
+  const seen: number[] = [];
+  while (offset < N && reads < 20) {
+    const d = h.bqRead(facts(bq, String(N)));
+    reads++;
+    assert.is.not(d.reason.code, 'CORE_TRAPPED', d.reason.text);
+    const r = result(d);
+    seen.push(...r.outcomes.map((o) => o.epoch));
+    offset = r.offset;
+  }
+  assert.ok(reads > 1, `positive control: ${N} messages do not fit one decision (took ${reads} read(s))`);
+  assert.is(offset, N);
+  assert.equal(seen, Array.from({ length: N }, (_, i) => i + 1), 'every message once, in epoch order');
+});
+
+test('a deferred value stops the batch there: later messages wait for the read that carries it', async () => {
+  const h = await loaded();
+  h.bqRead(facts([], '0', [], true));
+  const read = facts([[1, stored('PROCESS-STATE-UPDATE', proc4('STOPPED'))], [2, stored('PROCESS-STATE-UPDATE', proc4('DTM_RECOVERED'))], [3, stored('PROCESS-STATE-UPDATE', proc4('STOPPED'))]], '3');
+  read.entries[1].deferred = true;
+  const first = result(h.bqRead(read));
+  assert.equal(first.outcomes.map((o) => o.epoch), [1]);
+  assert.is(first.offset, 1);
+  read.entries[1].deferred = false;
+  const second = result(h.bqRead(read));
+  assert.equal(second.outcomes.map((o) => o.epoch), [2, 3]);
+});
+
 test.run();
