@@ -16,11 +16,9 @@
 // incarnation failed before the new one gets its reply. Reason
 // ENTRYPOINT_RESTART_DETECTED. The counter is stored +1 either way.
 import { Reader } from '../codec/reader';
-import { Fid, parseFidText } from '../codec/fid';
-import { Value } from '../codec/value';
+import { Fid, parseFidText, formatFid } from '../codec/fid';
+import { EntrypointReqView } from '../codec/entrypoint-view';
 import { describe } from '../codec/errors';
-import { Ctx, decodeFields } from '../codec/schema';
-import { ENTRYPOINT_REQ } from '../codec/entrypoint';
 import { Out, timerAt, dropLinks } from '../actions';
 import { EntrypointRequested } from '../events';
 import { K_HAX, K_CLIENT, E_STOPPED, EVENT_NAMES, TYPE_NAMES } from './model';
@@ -34,24 +32,22 @@ export const EAGAIN: i32 = 11;
 export const EINVAL: i32 = 22;
 export const QUERY_DELAY_MS: u64 = 1000;
 
+const request = new EntrypointReqView();
+
 export function onEntrypointRequested(r: Reader, out: Out): void {
   const e = EntrypointRequested.read(r);
   let nowMs: u64 = 0;
   let timed = false;
   if (r.remaining >= 8) { nowMs = r.u64('nowMs'); timed = true; }
-  const fr = new Reader().reset(e.fop.ptr, e.fop.len);
-  const req = decodeFields(fr, ENTRYPOINT_REQ, new Ctx());
-  fr.expectEnd('m0_ha_entrypoint_req_fop');
-  if (fr.failed) {
+  if (!request.decode(e.fop.ptr, e.fop.len)) {   // the flat fast path: codec/entrypoint-view.ts
     out.replyEntrypoint(e.reqId, -EINVAL, 0, [], ZERO_FID, '');
     out.reason('ENTRYPOINT_BAD_REQUEST', 'request ' + e.reqId.toString() + ' undecodable (' +
-      describe(fr.err) + '); replied rc -22 with no confds so the requester asks again');
+      describe(request.err) + '); replied rc -22 with no confds so the requester asks again');
     return;
   }
-  const who = (req.get('erf_process_fid') as Value).str;
-  const whoFid = new Fid();
-  if (parseFidText(who, whoFid)) out.subject(whoFid.c, whoFid.k);
-  const first = (req.get('erf_first_request') as Value).num != 0;
+  const who = formatFid(request.processC, request.processK);
+  out.subject(request.processC, request.processK);
+  const first = request.firstRequest;
   const label = 'process ' + who + (first ? ' (first request)' : '');
   if (state.stopping) {
     out.replyEntrypoint(e.reqId, 0, 0, [], ZERO_FID, '');
