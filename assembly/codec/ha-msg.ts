@@ -194,7 +194,8 @@ setNestedCodec(decodeHaMsgAt, encodeHaMsg);
 /**
  * Writes one NVEC SET m0_ha_msg (header zero, id_of_get 0 or given,
  * ignore_same_state 1, tag 0) with notes [from, from+n) of the parallel arrays.
- * Returns 0 or the §2.7 refusal code of the first bad note (nothing usable written).
+ * A refusal (§2.7) of the first bad note, or a note count outside 1..1024,
+ * is recorded in `err` and nothing is written; check err.failed after.
  */
 export function encodeNvecSet(w: Writer, cs: Array<u64>, ks: Array<u64>, states: Array<u32>,
                               from: i32, n: i32, idOfGet: u64, err: CodecError): void {

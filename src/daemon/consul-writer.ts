@@ -4,8 +4,11 @@
 // and packs as many as fit into one /v1/txn of ≤ 64 ops. BQ publishes of the
 // batch share one CAS on `epoch` (hax-reference.md §6.4): the epoch and its
 // ModifyIndex are cached, re-read on a 409. During a Consul outage the loop
-// retries with backoff; jobs wait in a bounded backlog (`full` tells the
-// daemon to stop taking work). Each job's result goes back to the core.
+// retries with backoff; jobs wait in the backlog. What bounds it is the core:
+// it stops taking Motr's events while PENDING_MAX writes are unanswered
+// (EVENT_PROCESS_BUSY, assembly/machine/commit.ts saturated()); `full` only
+// reports a backlog at BACKLOG_MAX, and nothing reads it to stop intake.
+// Each job's result goes back to the core.
 //
 // Exactly once (docs/behaviour.md, "Exactly-once writes"): a request that
 // failed (timeout, connection closed, 5xx) may still have been applied, and
