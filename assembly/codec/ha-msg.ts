@@ -21,18 +21,13 @@ import {
 
 // ---- enums (names are the C enumerators) ---------------------------------------
 
-export const MSG_TYPE_NAMES: Array<string> = [
-  'INVALID', 'STOB_IOQ', 'NVEC', 'FAILURE_VEC_REQ', 'FAILURE_VEC_REP', 'KEEPALIVE_REQ',
-  'KEEPALIVE_REP', 'EVENT_PROCESS', 'EVENT_SERVICE', 'EVENT_RPC', 'BE_IO_ERR', 'SNS_ERR',
-];
+// Message type and note state names come from protocol/constants.yaml.
+import { MSG_TYPE_NAMES, STATE_NAMES } from '../generated/protocol';
+export { MSG_TYPE_NAMES, STATE_NAMES };
 export const T_INVALID: u64 = 0;
 export const T_NVEC: u64 = 2;
 export const T_EVENT_PROCESS: u64 = 7;
 
-export const STATE_NAMES: Array<string> = [
-  'M0_NC_UNKNOWN', 'M0_NC_ONLINE', 'M0_NC_FAILED', 'M0_NC_TRANSIENT', 'M0_NC_REPAIR',
-  'M0_NC_REPAIRED', 'M0_NC_REBALANCE', 'M0_NC_DTM_RECOVERING',
-];
 export const M0_NC_ONLINE: u32 = 1;
 export const M0_NC_TRANSIENT: u32 = 3;
 
