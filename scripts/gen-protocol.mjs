@@ -59,7 +59,9 @@ function assemblyScript(src) {
     out.push('');
   }
   out.push(`export const MSG_TYPE_NAMES: Array<string> = [${strList(src.message_types)}];`);
-  out.push(`export const STATE_NAMES: Array<string> = [${strList(src.note_states)}];`, '');
+  out.push(`export const STATE_NAMES: Array<string> = [${strList(src.note_states)}];`);
+  out.push(`export const PROCESS_EVENT_NAMES: Array<string> = [${strList(src.process_events)}];`);
+  out.push(`export const PROCESS_TYPE_NAMES: Array<string> = [${strList(src.process_types)}];`, '');
   out.push('// reason codes the core gives (docs/behaviour.md)');
   out.push(`export const REASON_CODES: Array<string> = [${strList(Object.keys(src.reasons))}];`, '');
   return out.join('\n');
@@ -87,7 +89,10 @@ function typeScript(src) {
   out.push('/** m0_ha_msg hed_type names, by number. */');
   out.push(`export const MSG_TYPE_NAMES = [${strList(src.message_types)}] as const;`);
   out.push('/** m0_ha_obj_state names, by number. */');
-  out.push(`export const STATE_NAMES = [${strList(src.note_states)}] as const;`, '');
+  out.push(`export const STATE_NAMES = [${strList(src.note_states)}] as const;`);
+  out.push('/** m0_conf_ha_process_event and m0_conf_ha_process_type names, by number. */');
+  out.push(`export const PROCESS_EVENT_NAMES = [${strList(src.process_events)}] as const;`);
+  out.push(`export const PROCESS_TYPE_NAMES = [${strList(src.process_types)}] as const;`, '');
   out.push('/** Reason codes the core gives, with what each means. */');
   out.push('export const REASON_CODES = {');
   for (const [code, doc] of Object.entries(src.reasons)) out.push(`  ${code}: ${JSON.stringify(doc)},`);

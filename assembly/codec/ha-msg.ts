@@ -22,8 +22,8 @@ import {
 // ---- enums (names are the C enumerators) ---------------------------------------
 
 // Message type and note state names come from protocol/constants.yaml.
-import { MSG_TYPE_NAMES, STATE_NAMES } from '../generated/protocol';
-export { MSG_TYPE_NAMES, STATE_NAMES };
+import { MSG_TYPE_NAMES, STATE_NAMES, PROCESS_EVENT_NAMES, PROCESS_TYPE_NAMES } from '../generated/protocol';
+export { MSG_TYPE_NAMES, STATE_NAMES, PROCESS_EVENT_NAMES, PROCESS_TYPE_NAMES };
 export const T_INVALID: u64 = 0;
 export const T_NVEC: u64 = 2;
 export const T_EVENT_PROCESS: u64 = 7;
@@ -31,14 +31,6 @@ export const T_EVENT_PROCESS: u64 = 7;
 export const M0_NC_ONLINE: u32 = 1;
 export const M0_NC_TRANSIENT: u32 = 3;
 
-export const PROCESS_EVENT_NAMES: Array<string> = [
-  'M0_CONF_HA_PROCESS_STARTING', 'M0_CONF_HA_PROCESS_STARTED', 'M0_CONF_HA_PROCESS_STOPPING',
-  'M0_CONF_HA_PROCESS_STOPPED', 'M0_CONF_HA_PROCESS_DTM_RECOVERED',
-];
-export const PROCESS_TYPE_NAMES: Array<string> = [
-  'M0_CONF_HA_PROCESS_OTHER', 'M0_CONF_HA_PROCESS_KERNEL', 'M0_CONF_HA_PROCESS_M0MKFS',
-  'M0_CONF_HA_PROCESS_M0D',
-];
 const SERVICE_EVENT_NAMES: Array<string> = [
   'M0_CONF_HA_SERVICE_STARTING', 'M0_CONF_HA_SERVICE_STARTED', 'M0_CONF_HA_SERVICE_STOPPING',
   'M0_CONF_HA_SERVICE_STOPPED', 'M0_CONF_HA_SERVICE_FAILED',
