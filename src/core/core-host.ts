@@ -15,12 +15,12 @@ import {
   HEALTH_STATUS_CODES, OUT_REASON, ACT_REPLY_ENTRYPOINT, ACT_CONSUL_PUT, ACT_ACKNOWLEDGE, ACT_BROADCAST,
   STATE_NAMES, EV_IDENTITY_SET, EV_CONF_LOADED, EV_PROCESSES_LOADED, EV_HEALTH_VIEWED, EV_TIMER_FIRED, EV_BQ_MESSAGE,
   EV_STATES_QUERIED, EV_DUMP_REQUESTED, EV_PROCESS_KEY, ACT_CONSUL_TXN, RECORD_HEADER, ACT_BROADCAST_TO, ACT_SEND, ACT_DROP_LINKS,
-  ACT_AWAIT_DELIVERY, ACT_NOTES, ACT_DUMP, ACT_TIMER, EV_STATUS_QUERIED, ACT_STATUS,
+  ACT_AWAIT_DELIVERY, ACT_NOTES, ACT_DUMP, ACT_TIMER, EV_STATUS_QUERIED, ACT_STATUS, KIND_HA_MSG,
 } from './abi.ts';
 import type { ConfRow, ProcessRow, HealthRow, DumpRow } from './records.ts';
 import { RecordReader, RecordWriter } from './records.ts';
 import { compileCore, instantiateCore, writeInput, readOutput, type CoreExports } from './wasm.ts';
-import { formatFid } from './codec.ts';
+import { formatFid, copySparse } from './codec.ts';
 import { readStatus, type CoreStatus } from './status-record.ts';
 import type { CoreEvent, CoreView } from './core-events.ts';
 import { CoreAbort } from './wasm.ts';
@@ -158,7 +158,7 @@ export class CoreHost {
     v.setUint32(p + 6, linkId, true);
     writeU64(v, p + 10, tag);
     v.setUint32(p + 18, msg.length, true);
-    this.#bytes.set(msg, p + 22);
+    copySparse(this.#bytes.subarray(p + 22, p + 22 + msg.length), KIND_HA_MSG, msg);   // an NVEC's unused notes are never read
     return len;
   }
 
