@@ -1,7 +1,9 @@
 // The wasm ABI's data layout: buffer regions, record framing, record tags and
 // numeric codes. index.ts exports the functions; this file says what the bytes
-// mean. Everything here is mirrored by src/core/abi.ts (host side); a test
-// checks that the two agree.
+// mean. The constants themselves (tags with each record's layout, codec kinds,
+// region sizes) have one source, protocol/constants.yaml, from which
+// scripts/gen-protocol.mjs generates assembly/generated/protocol.ts (re-exported
+// here), src/generated/protocol.ts (the host) and native/src/generated/protocol.h.
 //
 // Regions. The module owns two unmanaged regions, allocated once at start with
 // heap.alloc (never freed, never moved): the host writes ONE input record at
@@ -17,124 +19,7 @@
 // Every handle() call produces zero or more action records followed by
 // exactly one REASON record, always the last (actions.ts Out.finish).
 
-export const INPUT_CAPACITY: u32 = 1 << 20;  // 1 MiB: an NVEC message is 20592 bytes
-export const OUTPUT_CAPACITY: u32 = 4 << 20; // 4 MiB: ~190 full NVEC broadcasts
-export const RECORD_HEADER: u32 = 6;
-
-// ---- event tags (host → core), past-tense facts -----------------------------
-export const EV_VIEW_UPDATED: u16 = 1;
-//   u32 nConfds, nConfds × (fid, str endpoint), u8 hasRm, [fid, str endpoint]
-export const EV_ENTRYPOINT_REQUESTED: u16 = 2;
-//   u32 reqId, blob fop
-export const EV_MESSAGE_RECEIVED: u16 = 3;
-//   u32 linkId, u64 tag, blob msg
-export const EV_CONSUL_REPLIED: u16 = 4;
-//   u32 opId, u8 ok
-export const EV_HEALTH_REPORTED: u16 = 5;
-//   u32 nEntries, nEntries × (u32 nChecks, nChecks × (str serviceId, u8 status))
-// Events of the live model and the rules (machine/*). Trailing fields marked
-// "opt" may be absent (older record forms stay valid).
-export const EV_IDENTITY_SET: u16 = 6;
-//   str node (host name), fid haxProcess, u8 stopping
-export const EV_CONF_LOADED: u16 = 7;
-//   u64 index, u8 flags (1 first part, 2 last part), u32 n × (u8 type, fid, fid parent, fid ref, u8 kind, u64 modifyIndex, str key, str name, str endpoint, str state)
-//   (a big tree comes in several parts; the model is swapped in at the last one)
-export const EV_PROCESSES_LOADED: u16 = 8;
-//   u64 index, u32 n × (fid, str event, str type, u64 modifyIndex), u32 m × (fid, u32 restarts)
-export const EV_HEALTH_VIEWED: u16 = 9;
-//   u64 index, str service, u32 n × (str serviceId, str node, u8 nodeStatus, u8 serviceStatus)
-export const EV_TIMER_FIRED: u16 = 10;
-//   u64 nowMs
-// 11 was EV_BQ_MESSAGE (one BQ message the host had parsed); retired for EV_BQ_READ, not reused.
-export const EV_BQ_READ: u16 = 17;
-//   u8 phase (0 start-up: this node's offset only, 1 a watch delivery), u8 epoch present, str epoch,
-//   u32 n × (str key, u8 value (0 none, 1 given, 2 deferred to a later read), str raw value (base64), str value)   bq/ as Consul holds it
-//   u32 m × (str key, str value)                                          bq-delivered/ as Consul holds it
-//   u32 b × (str key, u8 value (0 none, 1 given, 2 deferred), str raw value)  the watch body (reported, never acted on)
-//   → BQ_OFFSET_LOADED / BQ_OFFSET_REPAIRED (start-up), BQ_CONSUMED / BQ_NOTHING_NEW; one ACT_BQ_RESULT last
-export const EV_STATES_QUERIED: u16 = 12;
-//   u32 n × fid                      → one ACT_NOTES
-export const EV_DUMP_REQUESTED: u16 = 13;
-//   (empty)                          → one ACT_DUMP
-export const EV_PROCESS_KEY: u16 = 14;
-//   u8 present, str key, str value (text), u8 index kind (0 absent, 1 given, 2 not an index: negative, fractional, huge), u64 index
-//   (POST /watcher/processes: the watch entry as it came; the core reads key and value)
-export const EV_STATUS_QUERIED: u16 = 32;
-//   (empty)                          → one ACT_STATUS (machine/status.ts)
-// RC election (machine/election.ts)
-export const EV_LEADER_OBSERVED: u16 = 40;
-//   str value, str session ('' when no session holds the key), u64 nowMs, u32 random
-export const EV_ELECTION_TICK: u16 = 41;
-//   u64 nowMs, u32 random                     (the call-back an ACT_ELECTION asked for)
-export const EV_ELECTION_RESULT: u16 = 42;
-//   u8 op, u8 ok, str session (the one created, or the one the op was about), u64 nowMs, u32 random
-export const EV_LINK_CHANGED: u16 = 15;
-//   u32 linkId, u8 change (0 held: connected or reused, 1 draining, 2 gone), fid process,
-//   u64 × 4 hax's id_local (hi, lo) and id_remote (hi, lo)
-export const EV_LINKS_OPENED: u16 = 16;
-//   u64 × 5 the shim's cookie (pid, time_start, uptime, uuid hi, uuid lo)
-export const EV_COUNT: i32 = 18;
-// Trailing optional fields of older events:
-//   EV_VIEW_UPDATED        … opt u8 isRc (the leader value is this node)
-//   EV_ENTRYPOINT_REQUESTED … opt u64 nowMs (the blob is the fop exactly as received: the core decodes it)
-//   EV_CONSUL_REPLIED      … opt u64 index (the txn's ModifyIndex)
-//   EV_HEALTH_REPORTED     … opt u64 consulIndex
-// Conf object types in EV_CONF_LOADED (machine/model.ts O_*); 9 = pool member
-// (fid = drive or sdev, parent = pool).
-export const CONF_POOL_MEMBER: u8 = 9;
-
-// Health check status values in EV_HEALTH_REPORTED.
-export const HEALTH_PASSING: u8 = 0;
-export const HEALTH_WARNING: u8 = 1;
-export const HEALTH_CRITICAL: u8 = 2;
-export const HEALTH_MAINTENANCE: u8 = 3;
-
-// ---- output record tags (core → host) ---------------------------------------
-export const OUT_REASON: u16 = 0x100;
-//   str code, str text, str kind, u32 n × fid subject   (the typed decision: actions.ts Out)
-export const ACT_REPLY_ENTRYPOINT: u16 = 0x101;
-//   u32 reqId, i32 rc, u32 quorum, u32 n, n × (fid, str endpoint), fid rm, str rmEndpoint,
-//   u8 control (0 CONSUME, 2 QUERY), u8 link (machine/links.ts LINK_*: 0 none, 1 new, 2 reconnect, 3 reuse, 4 absent, 5 reject),
-//   u32 linkId (reuse), u64 generation, fid process, 14 × u64 the request's link params, str note (reject: why)
-// 0x102 is retired (a single-key put, before every write went through one txn path); not reused.
-export const ACT_ACKNOWLEDGE: u16 = 0x103;
-//   u32 linkId, u64 tag
-export const ACT_BROADCAST: u16 = 0x104;
-//   blob msg (an encoded m0_ha_msg), u32 n, n × (fid, u32 state)
-export const ACT_CONSUL_TXN: u16 = 0x105;
-//   u32 opId, u32 n × (u8 verb, str key, str value)   verb 0 set, 1 delete, 2 BQ publish (key = message_type, value = payload JSON)
-export const ACT_BROADCAST_TO: u16 = 0x106;
-//   u32 broadcastId, u8 scope (0 every active link, 1 hax's own link only), u32 nSkip × fid, blob msg, u32 n × (fid, u32 state)
-export const ACT_SEND: u16 = 0x107;
-//   u32 linkId, blob msg                      (a reply on the link a request came from)
-export const ACT_DROP_LINKS: u16 = 0x108;
-//   fid process, u8 mode (0 stop sending, 1 disconnect)
-export const ACT_AWAIT_DELIVERY: u16 = 0x109;
-//   u32 broadcastId, u32 timeoutMs            (the host performs the rest of this decision's actions after delivery or timeout)
-export const ACT_NOTES: u16 = 0x10a;
-//   u32 n × (fid, u32 state)
-export const ACT_DUMP: u16 = 0x10b;
-//   u32 n × (fid, u32 state, u8 event, u8 ptype, u8 check, u32 restarts, str kvState, str lastServiceEvent), u32 m × (str counter, u32 value)
-export const ACT_TIMER: u16 = 0x10c;
-//   u64 dueMs                                 (call handle(TimerFired) at or after dueMs)
-export const ACT_STATUS: u16 = 0x120;
-//   u32 nNodes × (str name, fid, u32 state, u32 nProcs × process), u32 m × (str counter, u32 value)
-//   process: fid, str kind, str endpoint, u32 state, u8 event (255 none),
-//            u32 nServices × (fid, str type, u32 state), u32 nDrives × (fid drive, fid sdev, u32 state)
-export const ACT_ELECTION: u16 = 0x130;
-//   u8 op (0 none, 1 create session, 2 acquire leader, 3 destroy session), str session, str value (node name),
-//   u32 lockDelaySec, u32 n × str check, u64 tickAtMs (0: no call-back; else call handle(ElectionTick) at or after it)
-export const ACT_BQ_RESULT: u16 = 0x10d;
-//   u64 offset (two's complement: -1 nothing read), u32 n × (u64 epoch, str message_type, str outcome code, str outcome text)
-export const OUT_CODEC_ERROR: u16 = 0x1f0;
-//   u32 code, u32 offset, str detail      (codec entry points only)
-export const OUT_CODEC_RESULT: u16 = 0x1f1;
-//   blob (encoded bytes, or JSON text)    (codec entry points only)
-
-// ---- codec kinds for codecDecode/codecEncode ---------------------------------
-export const KIND_HA_MSG: u32 = 1;
-export const KIND_ENTRYPOINT_REQ: u32 = 2;
-export const KIND_ENTRYPOINT_REP: u32 = 3;
-export const KIND_LINK_MSG: u32 = 4;
-export const KIND_LINK_MSG_REP: u32 = 5;
-export const KIND_FID_TEXT: u32 = 6;
+// Trailing optional fields ("opt" in the layouts) may be absent: older record
+// forms stay valid. Conf object types in EV_CONF_LOADED are machine/model.ts
+// O_*, plus CONF_POOL_MEMBER.
+export * from './generated/protocol';

@@ -5,9 +5,12 @@
 // output records at outputPtr(): action records, then one REASON record.
 // Codec entry points: write bytes (decode) or JSON text (encode) at inputPtr(),
 // call codecDecode/codecEncode(kind, length); the output holds one
-// OUT_CODEC_RESULT or OUT_CODEC_ERROR record. codecDecodeFlat is the hot path:
-// u64 slots (codec/flat.ts) instead of JSON text. codecEncodeNvecReply builds
-// the SET answering an NVEC GET from the GET's own bytes (codec/nvec-reply.ts).
+// OUT_CODEC_RESULT or OUT_CODEC_ERROR record. codecDecodeFlat gives the host
+// u64 slots (codec/flat.ts) instead of JSON text; the same flat fast path is
+// what handle() decodes every m0_ha_msg with (codec/msg-view.ts).
+// codecEncodeNvecReply builds the SET answering an NVEC GET from the GET's own
+// bytes (codec/nvec-reply.ts). probeDecode runs handle()'s decode of one event
+// record alone, for bench/codec (machine/decode-probe.ts).
 //
 // The core imports nothing but env.abort. It never reads a clock or a random
 // source. A bad peer input yields a reason or error record, never a trap; host
@@ -92,3 +95,18 @@ export function codecDecodeFlatFast(kind: u32, len: u32): i32 {
   return flatFastImpl(INPUT, len, OUTPUT, OUTPUT_CAPACITY, kind);
 }
 import { flatFast as flatFastImpl } from './codec/flat';
+
+/**
+ * Decodes the event record at inputPtr() (a MessageReceived or an
+ * EntrypointRequested) exactly as handle() does, without running any rule;
+ * writes the values the rules read as u64s at outputPtr(). Returns their
+ * count, or -1 when the message does not decode.
+ */
+export function probeDecode(len: u32): i32 {
+  if (len < 6 || len > INPUT_CAPACITY) abort('probeDecode: bad input length');
+  const plen = load<u32>(INPUT + 2);
+  if (<u64>plen + 6 != <u64>len) abort('probeDecode: record length mismatch');
+  reader.reset(INPUT + 6, plen);
+  return probeImpl(load<u16>(INPUT), reader, OUTPUT);
+}
+import { probeDecode as probeImpl } from './machine/decode-probe';

@@ -3,7 +3,8 @@
 # the build tools and Chromium for the browser test (from Debian; set
 # HAX_SKIP_CHROMIUM=1 on servers), a Consul agent (scripts/ensure-consul.sh),
 # the npm packages (npm ci, from the lockfile) and the build (wasm core,
-# native addon, API types). Nothing is downloaded at build or run time.
+# native addon, API types, protocol constants from protocol/constants.yaml).
+# Nothing is downloaded at build or run time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 say() { echo "install: $*"; }

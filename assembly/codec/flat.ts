@@ -1,4 +1,6 @@
-// Flat decode: the daemon's hot path. Same checks as the JSON view (schema.ts
+// Flat decode: what the daemon decodes every m0_ha_msg with (codec/msg-view.ts,
+// inside handle()), and what the host reads with typed views
+// (src/core/flat.ts, codecDecodeFlat). Same checks as the JSON view (schema.ts
 // decodeFields, ha-msg.ts decodeHaMsgAt: same error codes, same byte offsets),
 // but instead of a Value tree and JSON text it writes one u64 "slot" per atom
 // into the output region, in wire order, for the host to read with typed views:

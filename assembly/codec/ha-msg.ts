@@ -21,29 +21,16 @@ import {
 
 // ---- enums (names are the C enumerators) ---------------------------------------
 
-export const MSG_TYPE_NAMES: Array<string> = [
-  'INVALID', 'STOB_IOQ', 'NVEC', 'FAILURE_VEC_REQ', 'FAILURE_VEC_REP', 'KEEPALIVE_REQ',
-  'KEEPALIVE_REP', 'EVENT_PROCESS', 'EVENT_SERVICE', 'EVENT_RPC', 'BE_IO_ERR', 'SNS_ERR',
-];
+// Message type and note state names come from protocol/constants.yaml.
+import { MSG_TYPE_NAMES, STATE_NAMES, PROCESS_EVENT_NAMES, PROCESS_TYPE_NAMES } from '../generated/protocol';
+export { MSG_TYPE_NAMES, STATE_NAMES, PROCESS_EVENT_NAMES, PROCESS_TYPE_NAMES };
 export const T_INVALID: u64 = 0;
 export const T_NVEC: u64 = 2;
 export const T_EVENT_PROCESS: u64 = 7;
 
-export const STATE_NAMES: Array<string> = [
-  'M0_NC_UNKNOWN', 'M0_NC_ONLINE', 'M0_NC_FAILED', 'M0_NC_TRANSIENT', 'M0_NC_REPAIR',
-  'M0_NC_REPAIRED', 'M0_NC_REBALANCE', 'M0_NC_DTM_RECOVERING',
-];
 export const M0_NC_ONLINE: u32 = 1;
 export const M0_NC_TRANSIENT: u32 = 3;
 
-export const PROCESS_EVENT_NAMES: Array<string> = [
-  'M0_CONF_HA_PROCESS_STARTING', 'M0_CONF_HA_PROCESS_STARTED', 'M0_CONF_HA_PROCESS_STOPPING',
-  'M0_CONF_HA_PROCESS_STOPPED', 'M0_CONF_HA_PROCESS_DTM_RECOVERED',
-];
-export const PROCESS_TYPE_NAMES: Array<string> = [
-  'M0_CONF_HA_PROCESS_OTHER', 'M0_CONF_HA_PROCESS_KERNEL', 'M0_CONF_HA_PROCESS_M0MKFS',
-  'M0_CONF_HA_PROCESS_M0D',
-];
 const SERVICE_EVENT_NAMES: Array<string> = [
   'M0_CONF_HA_SERVICE_STARTING', 'M0_CONF_HA_SERVICE_STARTED', 'M0_CONF_HA_SERVICE_STOPPING',
   'M0_CONF_HA_SERVICE_STOPPED', 'M0_CONF_HA_SERVICE_FAILED',
@@ -194,8 +181,8 @@ setNestedCodec(decodeHaMsgAt, encodeHaMsg);
 /**
  * Writes one NVEC SET m0_ha_msg (header zero, id_of_get 0 or given,
  * ignore_same_state 1, tag 0) with notes [from, from+n) of the parallel arrays.
- * A bad note (the §2.7 refusal code of the first one) or a bad count is set in
- * `err` and nothing usable is written; the caller checks err.failed.
+ * A refusal (§2.7) of the first bad note, or a note count outside 1..1024,
+ * is recorded in `err` and nothing is written; check err.failed after.
  */
 export function encodeNvecSet(w: Writer, cs: Array<u64>, ks: Array<u64>, states: Array<u32>,
                               from: i32, n: i32, idOfGet: u64, err: CodecError): void {

@@ -23,7 +23,8 @@ import { Reader } from '../codec/reader';
 import { Value } from '../codec/value';
 import { describe } from '../codec/errors';
 import { parseFidText, Fid } from '../codec/fid';
-import { decodeHaMsg, MSG_TYPE_NAMES } from '../codec/ha-msg';
+import { MSG_TYPE_NAMES } from '../codec/ha-msg';
+import { MsgView } from '../codec/msg-view';
 import { Out } from '../actions';
 import { MessageReceived } from '../events';
 import { O_SDEV, O_DRIVE } from './model';
@@ -34,7 +35,11 @@ import { onEventProcess } from './process-event';
 import { onNvecGet, onNvecSet, onFailureVecReq } from './nvec';
 import { state } from './state';
 
-export type MessageRule = (e: MessageReceived, m: Value, out: Out) => void;
+/** A rule reads the message's typed slots; the rare ones that print names ask for its value tree (v.tree()). */
+export type MessageRule = (e: MessageReceived, v: MsgView, out: Out) => void;
+
+/** The one decode of every message: the flat fast path (codec/msg-view.ts). */
+const view = new MsgView();
 
 /** Indexed by hed_type. */
 export const MESSAGE_RULES: Array<MessageRule> = [
@@ -54,26 +59,17 @@ export const MESSAGE_RULES: Array<MessageRule> = [
 
 export function onMessageReceived(r: Reader, out: Out): void {
   const e = MessageReceived.read(r);
-  const mr = new Reader().reset(e.msg.ptr, e.msg.len);
-  const m = decodeHaMsg(mr);
-  if (mr.failed) {
+  if (!view.decode(e.msg.ptr, e.msg.len)) {
     state.count('undecodable');
     out.acknowledge(e.linkId, e.tag);
     out.reason('MESSAGE_UNDECODABLE', 'link ' + e.linkId.toString() + ' tag ' + e.tag.toString() + ': ' +
-      describe(mr.err) + '; acknowledged so Motr does not resend it forever');
+      describe(view.err) + '; acknowledged so Motr does not resend it forever');
     return;
   }
-  const typeName = (m.get('type') as Value).str;
-  out.about(typeName);
-  const about = new Fid();
-  if (parseFidText((m.get('fid') as Value).str, about)) out.subject(about.c, about.k);
-  for (let t = 0; t < MSG_TYPE_NAMES.length; t++) {
-    if (MSG_TYPE_NAMES[t] == typeName) {
-      MESSAGE_RULES[t](e, m, out);
-      return;
-    }
-  }
-  abort('decoded message has no type row');
+  const t = <i32>view.type;   // 0..11: the decode checked it
+  out.about(MSG_TYPE_NAMES[t]);
+  out.subject(view.fidC, view.fidK);
+  MESSAGE_RULES[t](e, view, out);
 }
 
 function describeMsg(e: MessageReceived, m: Value): string {
@@ -81,14 +77,16 @@ function describeMsg(e: MessageReceived, m: Value): string {
     e.linkId.toString() + ' tag ' + e.tag.toString();
 }
 
-function countOnly(e: MessageReceived, m: Value, out: Out): void {
+function countOnly(e: MessageReceived, v: MsgView, out: Out): void {
+  const m = v.tree();
   const t = (m.get('type') as Value).str;
   state.count(t);
   out.acknowledge(e.linkId, e.tag);
   out.reason('MESSAGE_COUNTED', describeMsg(e, m) + ': recorded and counted (' + state.counters.get(t).toString() + ' so far); acknowledged');
 }
 
-function serviceEvent(e: MessageReceived, m: Value, out: Out): void {
+function serviceEvent(e: MessageReceived, v: MsgView, out: Out): void {
+  const m = v.tree();
   const body = m.get('body') as Value;
   const ev = (body.get('chs_event') as Value).str;
   const f = new Fid();
@@ -107,7 +105,8 @@ function serviceEvent(e: MessageReceived, m: Value, out: Out): void {
     (body.get('chs_type') as Value).str + ') recorded; no broadcast (m0d sends STOPPING without STOPPED); acknowledged');
 }
 
-function rpcEvent(e: MessageReceived, m: Value, out: Out): void {
+function rpcEvent(e: MessageReceived, v: MsgView, out: Out): void {
+  const m = v.tree();
   const body = m.get('body') as Value;
   const st = (body.get('hmr_state') as Value).str;
   state.count('EVENT_RPC');
@@ -117,17 +116,17 @@ function rpcEvent(e: MessageReceived, m: Value, out: Out): void {
     (body.get('hmr_attempts') as Value).num.toString() + ' attempt(s) recorded; acknowledged');
 }
 
-function nvec(e: MessageReceived, m: Value, out: Out): void {
-  const t = ((m.get('body') as Value).get('hmnv_type') as Value).str;
-  if (t == 'M0_HA_NVEC_GET') onNvecGet(e, out);
+function nvec(e: MessageReceived, v: MsgView, out: Out): void {
+  if (v.body(0) == 1) onNvecGet(e, out);   // hmnv_type: 0 M0_HA_NVEC_SET, 1 M0_HA_NVEC_GET
   else onNvecSet(e, out);
 }
 
-function failureVecReq(e: MessageReceived, m: Value, out: Out): void { onFailureVecReq(e, out); }
+function failureVecReq(e: MessageReceived, v: MsgView, out: Out): void { onFailureVecReq(e, out); }
 
-function processEvent(e: MessageReceived, m: Value, out: Out): void { onEventProcess(e, m, out); }
+function processEvent(e: MessageReceived, v: MsgView, out: Out): void { onEventProcess(e, v, out); }
 
-function stobIoq(e: MessageReceived, m: Value, out: Out): void {
+function stobIoq(e: MessageReceived, v: MsgView, out: Out): void {
+  const m = v.tree();
   const body = m.get('body') as Value;
   const sdevText = (body.get('sie_conf_sdev') as Value).str;
   const f = new Fid();

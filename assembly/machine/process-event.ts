@@ -25,12 +25,12 @@
 //   EVENT_PROCESS_BROADCAST   state broadcast and recorded (ack after the txn)
 //   EVENT_PROCESS_RECORDED    STARTING/STOPPING (or unmapped): recorded, nothing broadcast
 //   EVENT_PROCESS_BUSY        too many writes pending: not acknowledged (Motr re-sends)
-import { Value } from '../codec/value';
-import { parseFidText, Fid } from '../codec/fid';
+import { formatFid } from '../codec/fid';
+import { MsgView } from '../codec/msg-view';
 import { Out, dropLinks } from '../actions';
 import { MessageReceived } from '../events';
 import {
-  nameIndex, EVENT_NAMES, TYPE_NAMES, E_STARTED, E_DTM_RECOVERED, E_STOPPED, T_M0MKFS, PT_HA, K_CONFD, EV_NONE,
+  EVENT_NAMES, TYPE_NAMES, E_STARTED, E_DTM_RECOVERED, E_STOPPED, T_M0MKFS, PT_HA, K_CONFD, EV_NONE,
 } from './model';
 import { H_UNKNOWN, H_OK, H_FAILED, H_RECOVERING, HEALTH_NAMES, healthToNote } from './derive';
 import { Plan, expand, emitBroadcast } from './expand';
@@ -52,23 +52,22 @@ function isConfd(c: u64, k: u64, p: i32): bool {
   return false;
 }
 
-export function onEventProcess(e: MessageReceived, msg: Value, out: Out): void {
-  const body = msg.get('body') as Value;
-  const fidText = (msg.get('fid') as Value).str;
-  const f = new Fid();
-  parseFidText(fidText, f);
-  let event = nameIndex(EVENT_NAMES, (body.get('chp_event') as Value).str);
-  const type = nameIndex(TYPE_NAMES, (body.get('chp_type') as Value).str);
-  const pid = (body.get('chp_pid') as Value).num;
+export function onEventProcess(e: MessageReceived, msg: MsgView, out: Out): void {
+  // typed slots (codec/msg-view.ts): the enums index EVENT_NAMES / TYPE_NAMES as on the wire
+  const fc = msg.fidC, fk = msg.fidK;
+  const fidText = formatFid(fc, fk);
+  let event = <u8>msg.body(0);   // chp_event
+  const type = <u8>msg.body(1);  // chp_type
+  const pid = msg.body(2);       // chp_pid
   if (saturated()) {
     out.reason('EVENT_PROCESS_BUSY', fidText + ' ' + EVENT_NAMES[event] + ': writes pending at the limit; not recorded, not acknowledged (Motr re-sends after reconnect)');
     return;
   }
   const m = state.model;
-  const p = m.find(f.c, f.k);
-  const hax = state.isHax(f.c, f.k);
+  const p = m.find(fc, fk);
+  const hax = state.isHax(fc, fk);
   let h = processEventHealth(type, event);
-  if ((hax && (event == E_STARTED || event == E_DTM_RECOVERED)) || (isConfd(f.c, f.k, p) && type == 3 && event == E_STARTED)) {
+  if ((hax && (event == E_STARTED || event == E_DTM_RECOVERED)) || (isConfd(fc, fk, p) && type == 3 && event == E_STARTED)) {
     h = H_OK;
     event = E_DTM_RECOVERED;
   }
@@ -84,12 +83,12 @@ export function onEventProcess(e: MessageReceived, msg: Value, out: Out): void {
   }
   const c = new Commit();
   c.linkId = e.linkId; c.tag = e.tag; c.what = 'processes/' + fidText;
-  c.procC.push(f.c); c.procK.push(f.k);
-  if (event == E_STOPPED && !hax) dropLinks(out, f.c, f.k, true);    // a stopping process: no more sends; link drained, then gone
+  c.procC.push(fc); c.procK.push(fk);
+  if (event == E_STOPPED && !hax) dropLinks(out, fc, fk, true);    // a stopping process: no more sends; link drained, then gone
   let sent = '';
   if (h != H_UNKNOWN) {
     if (p >= 0) expand(plan, p, h, true, true, haxOnly);
-    else plan.note(f.c, f.k, healthToNote(h));
+    else plan.note(fc, fk, healthToNote(h));
     emitBroadcast(out, plan, haxOnly ? 1 : 0, [], [], false);
     sent = HEALTH_NAMES[h] + ' broadcast to ' + (haxOnly ? 'hax\'s own link' : 'every active link') + ': ' + plan.summary();
   }

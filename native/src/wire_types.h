@@ -5,21 +5,12 @@
 #include <string>
 #include <vector>
 
+// Opcodes, frame limits, control values and the link's error codes
+// (kOp*, kMaxFrameBody, kFrameHeader, kMaxGitRev, kControl*, kErr*) are
+// generated from protocol/constants.yaml (scripts/gen-protocol.mjs).
+#include "generated/protocol.h"
+
 namespace hax {
-
-constexpr uint32_t kOpEntrypointReq = 117;
-constexpr uint32_t kOpEntrypointRep = 118;
-constexpr uint32_t kOpLinkMsg = 207;
-constexpr uint32_t kOpLinkMsgRep = 208;
-constexpr uint32_t kMaxFrameBody = 131072;  // M0_RPC_DEF_MAX_RPC_MSG_SIZE
-constexpr size_t kFrameHeader = 16;
-constexpr size_t kMaxGitRev = 1024;         // our bound: real ids are 40 bytes
-
-constexpr uint32_t kControlConsume = 0;
-constexpr uint32_t kControlQuery = 2;
-
-constexpr int32_t kErrNoLink = -67;         // -ENOLINK: unknown link id
-constexpr int32_t kErrBadSlot = -57;        // -EBADSLT: connection id mismatch
 
 struct U128 {
     uint64_t hi = 0, lo = 0;

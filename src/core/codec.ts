@@ -198,7 +198,7 @@ export class Codec {
     const input = this.#input();
     const len = b.length;
     if (len > input.length) throw new RangeError(`input of ${len} bytes exceeds the core's input region (${input.length})`);
-    copyIn(input, kind, b);
+    copySparse(input, kind, b);
     let n: number;
     try {
       n = this.#ex.codecDecodeFlatFast(kind, len);
@@ -304,11 +304,14 @@ const u32le = (b: Uint8Array, at: number): number => (b[at]! | (b[at + 1]! << 8)
  * message (20 bytes each, up to 20 KB of a message that is always 20592 bytes
  * long; the core skips them without reading, as libmotr). Both of the core's
  * flat decoders (flat.ts) read only [0, last valid note) and [end of the
- * 1024 notes, end), so the stale bytes left in between are never looked at.
+ * 1024 notes, end), so the stale bytes left in between are never looked at;
+ * nor are they by what the daemon's rules read (CoreHost.messageReceived uses
+ * this too): the typed slots, and a value tree (schema.ts) that reads
+ * unused notes but keeps none of them.
  * Any input whose counts are out of range, or too short for the whole array,
  * is copied in full (the core then reports the error).
  */
-function copyIn(input: Uint8Array, kind: number, b: Uint8Array): void {
+export function copySparse(input: Uint8Array, kind: number, b: Uint8Array): void {
   const len = b.length;
   const base = kind === KIND_HA_MSG ? 0 : kind === KIND_LINK_MSG ? 8 : -1;
   if (len >= SPARSE_MIN && base >= 0 && u32le(b, base + 68) === 0) {

@@ -17,12 +17,12 @@ import {
   EV_STATES_QUERIED, EV_DUMP_REQUESTED, EV_PROCESS_KEY, ACT_CONSUL_TXN, ACT_BROADCAST_TO, ACT_SEND, ACT_DROP_LINKS,
   ACT_AWAIT_DELIVERY, ACT_NOTES, ACT_DUMP, ACT_TIMER, EV_STATUS_QUERIED, ACT_STATUS,
   EV_LEADER_OBSERVED, EV_ELECTION_TICK, EV_ELECTION_RESULT, ACT_ELECTION,
-  EV_LINK_CHANGED, EV_LINKS_OPENED, LINK_MODES, LINK_CHANGES,
+  EV_LINK_CHANGED, EV_LINKS_OPENED, LINK_MODES, LINK_CHANGES, RECORD_HEADER, KIND_HA_MSG,
 } from './abi.ts';
 import type { ConfRow, ProcessRow, HealthRow, DumpRow } from './records.ts';
 import { RecordReader, RecordWriter } from './records.ts';
 import { compileCore, instantiateCore, writeInput, readOutput, type CoreExports } from './wasm.ts';
-import { formatFid } from './codec.ts';
+import { formatFid, copySparse } from './codec.ts';
 import { readStatus, type CoreStatus } from './status-record.ts';
 import { ELECTION_OPS, type CoreEvent, type CoreView, type ElectionOp } from './core-events.ts';
 import { CoreAbort } from './wasm.ts';
@@ -95,6 +95,10 @@ export class CoreHost {
   /** The links the shim holds (last LinkChanged record of each), re-fed after a trap after the cookie. */
   readonly #links = new Map<number, Uint8Array[]>();
   #traps = 0;
+  /** Views of the core's memory for #writeMessage; rebuilt when memory.buffer changes. */
+  #memory: ArrayBuffer | null = null;
+  #bytes = new Uint8Array(0);
+  #view = new DataView(new ArrayBuffer(0));
 
   private constructor(module: WebAssembly.Module) {
     this.#module = module;
@@ -148,7 +152,74 @@ export class CoreHost {
   }
 
   entrypointRequested(reqId: number, fop: Uint8Array, nowMs?: number): Decision {
-    return this.#run(RecordWriter.record(EV_ENTRYPOINT_REQUESTED, (w) => { w.u32(reqId).blob(fop); if (nowMs !== undefined) w.u64(BigInt(Math.floor(nowMs))); }));
+    return this.#handle(this.#writeEntrypoint(reqId, fop, nowMs));
+  }
+
+  /** The core's memory as bytes and as a DataView, rebuilt when memory.buffer changes (growth, a new instance). */
+  #views(): DataView {
+    const buffer = this.#ex.memory.buffer;
+    if (this.#memory !== buffer) {
+      this.#memory = buffer;
+      this.#bytes = new Uint8Array(buffer);
+      this.#view = new DataView(buffer);
+    }
+    return this.#view;
+  }
+
+  #room(len: number): number {
+    const cap = this.#ex.inputCapacity();
+    if (len > cap) throw new RangeError(`input of ${len} bytes exceeds the core's input region (${cap})`);
+    return this.#ex.inputPtr();
+  }
+
+  /** Writes the EntrypointRequested record (abi.ts: u32 reqId, blob fop, opt u64 nowMs) into the input region; returns its length. */
+  #writeEntrypoint(reqId: number, fop: Uint8Array, nowMs?: number): number {
+    const len = RECORD_HEADER + 4 + 4 + fop.length + (nowMs === undefined ? 0 : 8);
+    const p = this.#room(len), v = this.#views();
+    v.setUint16(p, EV_ENTRYPOINT_REQUESTED, true);
+    v.setUint32(p + 2, len - RECORD_HEADER, true);
+    v.setUint32(p + 6, reqId, true);
+    v.setUint32(p + 10, fop.length, true);
+    this.#bytes.set(fop, p + 14);
+    if (nowMs !== undefined) writeU64(v, p + 14 + fop.length, Math.floor(nowMs));
+    return len;
+  }
+
+  /**
+   * Writes the MessageReceived record (abi.ts: u32 linkId, u64 tag, blob msg)
+   * straight into the core's input region — one copy of the message, no
+   * intermediate buffer: this runs for every message Motr sends. Returns the
+   * record's length.
+   */
+  #writeMessage(linkId: number, tag: number, msg: Uint8Array): number {
+    const len = RECORD_HEADER + 4 + 8 + 4 + msg.length;
+    const p = this.#room(len), v = this.#views();
+    v.setUint16(p, EV_MESSAGE_RECEIVED, true);
+    v.setUint32(p + 2, len - RECORD_HEADER, true);
+    v.setUint32(p + 6, linkId, true);
+    writeU64(v, p + 10, tag);
+    v.setUint32(p + 18, msg.length, true);
+    copySparse(this.#bytes.subarray(p + 22, p + 22 + msg.length), KIND_HA_MSG, msg);   // an NVEC's unused notes are never read
+    return len;
+  }
+
+  /**
+   * bench/codec: the decode handle() runs on a MessageReceived (written as
+   * messageReceived writes it) or an EntrypointRequested record, without its
+   * rules (assembly/machine/decode-probe.ts). Returns the number of hot
+   * values, -1 when the input does not decode.
+   */
+  probeMessage(linkId: number, tag: number, msg: Uint8Array): number {
+    return this.#ex.probeDecode(this.#writeMessage(linkId, tag, msg));
+  }
+
+  probeEntrypoint(reqId: number, fop: Uint8Array, nowMs: number): number {
+    return this.#ex.probeDecode(this.#writeEntrypoint(reqId, fop, nowMs));
+  }
+
+  /** The hot values of the last probeDecode, in order (valid until the next call). */
+  probeValues(n: number): bigint[] {
+    return Array.from(new BigUint64Array(this.#ex.memory.buffer, this.#ex.outputPtr(), n));
   }
 
   /** The shim opened its links with this cookie (40 bytes: pid, time_start, uptime, uuid hi, uuid lo). */
@@ -267,7 +338,7 @@ export class CoreHost {
   }
 
   messageReceived(linkId: number, tag: number, msg: Uint8Array): Decision {
-    return this.#run(RecordWriter.record(EV_MESSAGE_RECEIVED, (w) => w.u32(linkId).u64(BigInt(tag)).blob(msg)));
+    return this.#handle(this.#writeMessage(linkId, tag, msg));
   }
 
   consulReplied(opId: number, ok: boolean, index?: number): Decision {
@@ -309,9 +380,14 @@ export class CoreHost {
 
   #run(record: Uint8Array): Decision {
     writeInput(this.#ex, record);   // throws RangeError (host misuse) before touching the core
+    return this.#handle(record.length);
+  }
+
+  /** Runs the core on the `len` bytes of record already in its input region. */
+  #handle(len: number): Decision {
     let n: number;
     try {
-      n = this.#ex.handle(record.length);
+      n = this.#ex.handle(len);
     } catch (e) {
       return this.#recover(e);
     }
@@ -345,6 +421,12 @@ export class CoreHost {
       kind: 'CoreTrapped', subjects: [], actions: [], error,
     };
   }
+}
+
+/** A u64 below 2^53 as its low and high words (no BigInt on the hot path). */
+function writeU64(v: DataView, at: number, n: number): void {
+  v.setUint32(at, n >>> 0, true);
+  v.setUint32(at + 4, Math.floor(n / 0x1_0000_0000), true);
 }
 
 /** The part of a Consul health entry the rule reads. */

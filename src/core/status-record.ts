@@ -3,11 +3,9 @@
 // the shape GET /v1/cluster/status serves (openapi ClusterStatus, without the
 // `node` field, which is the daemon's identity, not the model's).
 import type { RecordReader } from './records.ts';
-import { STATE_NAMES } from './abi.ts';
+import { STATE_NAMES, PROCESS_EVENT_NAMES } from './abi.ts';
 import { formatFid } from './codec.ts';
 
-/** chp_event names by the number the core keeps (model.ts EVENT_NAMES); 255 = none recorded. */
-const EVENT_NAMES = ['M0_CONF_HA_PROCESS_STARTING', 'M0_CONF_HA_PROCESS_STARTED', 'M0_CONF_HA_PROCESS_STOPPING', 'M0_CONF_HA_PROCESS_STOPPED', 'M0_CONF_HA_PROCESS_DTM_RECOVERED'];
 
 export interface StatusService { fid: string; type: string; state: string }
 export interface StatusDrive { fid: string; sdev: string; state: string }
@@ -32,10 +30,10 @@ export function readStatus(r: RecordReader): CoreStatus {
 
 function readProcess(r: RecordReader): StatusProcess {
   const fid = formatFid(r.fid()), kind = r.str(), endpoint = r.str(), state = stateName(r.u32());
-  const ev = r.u8();
+  const ev = r.u8();   // chp_event number; 255 = none recorded
   const services: StatusService[] = [];
   for (let s = r.u32(); s > 0; s--) services.push({ fid: formatFid(r.fid()), type: r.str(), state: stateName(r.u32()) });
   const drives: StatusDrive[] = [];
   for (let d = r.u32(); d > 0; d--) drives.push({ fid: formatFid(r.fid()), sdev: formatFid(r.fid()), state: stateName(r.u32()) });
-  return { fid, kind, endpoint, state, event: EVENT_NAMES[ev] ?? null, services, drives };
+  return { fid, kind, endpoint, state, event: PROCESS_EVENT_NAMES[ev] ?? null, services, drives };
 }

@@ -3,7 +3,7 @@
 // tested in process against the real core.
 import type { CoreHost, Decision } from '../core/core-host.ts';
 import { HaxError, RequestError } from '../errors.ts';
-import { formatFid } from '../fid.ts';
+import { parseFid, formatFid } from '../fid.ts';
 import { decodeValue } from '../consul/kv.ts';
 import type { ClusterStatus, HaxApi, Note } from './api.ts';
 import type { LinkTable } from './link-table.ts';
@@ -48,7 +48,8 @@ export function createHaxApi({ core, links, apply, bq, node }: HaxApiDeps): HaxA
       // The core's model is the only one: the host shows what it answers.
       const decision = core.statusQueried();
       const answer = decision.actions.find((a) => a.kind === 'status');
-      if (answer?.kind !== 'status') throw new HaxError('HAX_ERR_CORE_ABORT', `the core gave no status (${decision.reason.code}: ${decision.reason.text})`);
+      // the core trapped on the query (it is rebuilt already): a retry is answered
+      if (answer?.kind !== 'status') throw new RequestError(503, 'HAX_ERR_CORE_ABORT', `the core gave no status (${decision.reason.code}: ${decision.reason.text}); retry`, 'Service unavailable');
       return { node: node?.() ?? '', nodes: answer.status.nodes, counters: answer.status.counters };
     },
     states(fids): Note[] {

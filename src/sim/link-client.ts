@@ -8,17 +8,15 @@ import { HaxError } from '../errors.ts';
 import type { Fid } from '../fid.ts';
 
 // ---- constants (motr-ha-wire.md §4, §6.3; ha-link-socket.md §2) -----------
-
-export const OP_ENTRYPOINT_REQ = 117;
-export const OP_ENTRYPOINT_REP = 118;
-export const OP_LINK_MSG = 207;
-export const OP_LINK_MSG_REP = 208;
-export const MAX_FRAME_BODY = 131072;
-export const FRAME_HEADER = 16;
-export const CONTROL_CONSUME = 0;
-export const CONTROL_QUERY = 2;
-export const ENOLINK = -67;
-export const EBADSLT = -57;
+// From protocol/constants.yaml, the source the shim's are generated from too.
+import {
+  OP_ENTRYPOINT_REQ, OP_ENTRYPOINT_REP, OP_LINK_MSG, OP_LINK_MSG_REP, MAX_FRAME_BODY, FRAME_HEADER,
+  CONTROL_CONSUME, CONTROL_QUERY, ENOLINK, EBADSLT,
+} from '../generated/protocol.ts';
+export {
+  OP_ENTRYPOINT_REQ, OP_ENTRYPOINT_REP, OP_LINK_MSG, OP_LINK_MSG_REP, MAX_FRAME_BODY, FRAME_HEADER,
+  CONTROL_CONSUME, CONTROL_QUERY, ENOLINK, EBADSLT,
+};
 const U64_MAX = 0xffffffffffffffffn;
 
 const BRANCH_BYTES = [0, 92, 20512, 32, 20516, 16, 24, 24, 24, 16, 6, 5];
