@@ -39,8 +39,8 @@ case "$variant" in
   motr) package=hax-motr ;;
   *) die "--variant must be socket or motr, not '$variant'" ;;
 esac
-for tool in dpkg-deb dpkg-shlibdeps fakeroot strip gzip; do
-  command -v "$tool" >/dev/null || die "$tool is missing; install dpkg-dev, fakeroot and binutils from Debian (bash scripts/install.sh does)"
+for tool in dpkg-deb dpkg-shlibdeps strip readelf gzip; do
+  command -v "$tool" >/dev/null || die "$tool is missing; install dpkg-dev and binutils from Debian (bash scripts/install.sh does)"
 done
 
 upstream=$(node -p 'require("./package.json").version')

@@ -130,7 +130,7 @@ it('the installed hax runs as user hax against a Consul dev agent until it answe
   const linkPort = await freePort();
   const user = sh('getent', ['passwd', 'hax']).stdout.split(':');
   const log: string[] = [];
-  hax = spawn('/usr/bin/hax', ['run', '--config', '/etc/hax/hax.yaml', '--consul', agent.url, '--listen', `tcp:127.0.0.1:${linkPort}`, '--http', `127.0.0.1:${httpPort}`], {
+  hax = spawn('/usr/bin/hax', ['run', '--config', '/etc/hax/hax.yaml', '--consul', agent.url, '--listen', `tcp:127.0.0.1:${linkPort}`, '--http', `127.0.0.1:${httpPort}`, '--process-fid', '0x7200000000000001:0x6'], {
     uid: Number(user[2]), gid: Number(user[3]), cwd: '/', stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: '/usr/bin:/bin' },
   });
   hax.stdout!.on('data', (d) => log.push(String(d)));
