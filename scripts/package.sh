@@ -62,9 +62,12 @@ else
   [ -n "${MOTR_ROOT:-}" ] || die "--variant motr needs MOTR_ROOT, a built Motr tree (scripts/motr/build.sh; docs/motr.md)"
   shim_dir=build/native-motr/Release
   say "building the shim with libmotr from $MOTR_ROOT into build/native-motr"
-  npx cmake-js rebuild -d native -O build/native-motr --CDHAX_WITH_MOTR=ON >"$stage.cmake.log" 2>&1 \
-    || { mkdir -p "$(dirname "$stage")"; die "the motr shim did not build; see $stage.cmake.log"; }
+  mkdir -p "$(dirname "$stage")"
+  # no RUNPATH into the build tree: on a node the dynamic linker finds libmotr (ldconfig)
+  npx cmake-js rebuild -d native -O build/native-motr --CDHAX_WITH_MOTR=ON --CDCMAKE_SKIP_RPATH=ON >"$stage.cmake.log" 2>&1 \
+    || die "the motr shim did not build; see $stage.cmake.log"
   readelf -d "$shim_dir/shim.node" | grep -q 'NEEDED.*libmotr' || die "$shim_dir/shim.node is not linked with libmotr"
+  if readelf -d "$shim_dir/shim.node" | grep -q 'R.*PATH'; then die "$shim_dir/shim.node has an RPATH/RUNPATH into the build tree"; fi
 fi
 for f in build/as/release.wasm "$shim_dir/sigguard.node"; do
   [ -f "$f" ] || die "$f is missing; run npm run build"
@@ -145,7 +148,11 @@ installed_size=$(du -sk --exclude=DEBIAN "$root" | cut -f1)
   echo "Priority: optional"
   echo "Description: HA link eXtender: bridges Motr storage processes and Consul"
   sed 's/^/ /; s/^ $/ ./' packaging/debian/description
-  [ "$variant" = motr ] && printf ' .\n This variant speaks HA link through libmotr (the motr backend), which must\n be installed on the node.\n'
+  if [ "$variant" = motr ]; then
+    printf ' .\n This variant speaks HA link through libmotr (the motr backend), which must\n be installed on the node.\n'
+  else
+    printf ' .\n This package runs the socket backend (hax'"'"'s own HA-link transport) and\n does not need libmotr.\n'
+  fi
 } >"$root/DEBIAN/control"
 (cd "$root" && find . -path ./DEBIAN -prune -o -type f -printf '%P\0' | sort -z | xargs -0 md5sum) >"$root/DEBIAN/md5sums"
 chmod 0644 "$root/DEBIAN/control" "$root/DEBIAN/conffiles" "$root/DEBIAN/md5sums"

@@ -103,7 +103,7 @@ it('carries what runs (compiled JavaScript, wasm, shim, openapi, monitor, unit, 
   assert.is(r.status, 0, r.out);
 });
 
-it('installs with apt: /usr/bin/hax answers --version, the user hax exists, the unit is enabled, the shipped configuration checks', () => {
+it('installs with apt: /usr/bin/hax answers --version, the user hax exists, the unit is enabled, the shipped configuration checks, demo asks for a consul', () => {
   const r = sh('apt-get', ['install', '-y', '--no-install-recommends', deb], { DEBIAN_FRONTEND: 'noninteractive' });
   installed = true;
   assert.is(r.status, 0, r.out);
@@ -118,6 +118,10 @@ it('installs with apt: /usr/bin/hax answers --version, the user hax exists, the 
   assert.ok(existsSync('/run/hax'), 'the runtime directory exists');
   const check = sh('/usr/bin/hax', ['config', 'check', '/etc/hax/hax.yaml']);
   assert.is(check.status, 0, check.out);
+  // the package carries no Consul and fetches none: hax demo says what to do
+  const demo = spawnSync('/usr/bin/hax', ['demo', '--for', '1'], { encoding: 'utf8', env: { PATH: '/nonexistent' } });
+  assert.is(demo.status, 1, demo.stderr);
+  assert.match(demo.stderr, /no Consul agent binary: set CONSUL_BIN .*\[HAX_ERR_CONSUL_BINARY\]/);
   const unit = readFileSync('/lib/systemd/system/hax.service', 'utf8');
   assert.match(unit, /^ExecStart=\/usr\/bin\/hax run --config \/etc\/hax\/hax\.yaml \$HAX_ARGS$/m);
   assert.match(unit, /^User=hax$/m);
