@@ -3,7 +3,7 @@
 // key, bad value, bad file), and `hax config check` as an operator runs it.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
@@ -106,6 +106,17 @@ test('--config is refused without a value or when given twice', () => {
 test('a file may set every flag of hax run but config and help', () => {
   assert.equal(fileKeys(RUN_FLAGS).sort(), Object.keys(RUN_FLAGS).filter((k) => k !== 'config' && k !== 'help').sort());
   assert.ok(fileKeys(RUN_FLAGS).includes('ha-limit'));
+});
+
+test('the package\'s /etc/hax/hax.yaml is valid as shipped, and the defaults its comments show are the real ones', () => {
+  const shipped = readFileSync(new URL('../../packaging/debian/hax.yaml', import.meta.url), 'utf8');
+  const defaults = options([]);
+  assert.equal({ ...options(['--config', file(shipped)]), configFile: undefined }, defaults);
+  // every commented setting, uncommented; token-file and node show examples, not defaults
+  const uncommented = shipped.split('\n').map((l) => l.replace(/^#(?=[a-z-]+:|  - )/, '')).filter((l) => !/^(token-file|node):/.test(l)).join('\n');
+  const keys = [...uncommented.matchAll(/^([a-z-]+):/gm)].map((m) => m[1]);
+  assert.ok(keys.length >= 6, `settings shown: ${keys.join(', ')}`);
+  assert.equal({ ...options(['--config', file(uncommented)]), configFile: undefined }, defaults);
 });
 
 test('hax config check says a good file is good (exit 0) and names what it sets', async () => {
