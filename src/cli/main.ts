@@ -1,5 +1,6 @@
 // The `hax` command: dispatches to a subcommand; every refusal is one clear
-// line on stderr with its code, exit status 2 for bad usage or a bad value.
+// line on stderr with its code, exit status 2 for bad usage, a bad value or
+// a bad configuration file.
 //
 // Each command's module is loaded only when that command runs: `hax --help`
 // or `hax status` need not load the daemon, the HTTP layer and their
