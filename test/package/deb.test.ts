@@ -23,7 +23,8 @@ function whyNot(): string | undefined {
   for (const tool of ['dpkg-deb', 'apt-get', 'dpkg-shlibdeps']) {
     if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) return `${tool} is not installed (bash scripts/install.sh installs dpkg-dev)`;
   }
-  if (spawnSync('dpkg-query', ['-W', '-f=${Status}', 'hax'], { encoding: 'utf8' }).stdout.includes('installed')) {
+  // "install ok installed" (not "unknown ok not-installed", nor "deinstall ok config-files")
+  if (spawnSync('dpkg-query', ['-W', '-f=${Status}', 'hax'], { encoding: 'utf8' }).stdout.trim().split(' ').pop() === 'installed') {
     return 'a hax package is already installed on this machine; this test installs and purges its own (apt purge hax first)';
   }
   return undefined;
