@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything hax needs on a fresh Debian 12 machine, then builds it:
-# the build tools and Chromium for the browser test (from Debian; set
+# the build tools, the packaging tools (dpkg-dev, lintian) and
+# Chromium for the browser test (from Debian; set
 # HAX_SKIP_CHROMIUM=1 on servers), a Consul agent (scripts/ensure-consul.sh),
 # the npm packages (npm ci, from the lockfile) and the build (wasm core,
 # native addon, API types, protocol constants from protocol/constants.yaml).
@@ -21,6 +22,9 @@ command -v cmake >/dev/null || missing+=(cmake)
 command -v g++ >/dev/null || missing+=(g++)
 command -v ninja >/dev/null || command -v make >/dev/null || missing+=(make)
 command -v python3 >/dev/null || missing+=(python3)            # tests: a datagram socket for sd_notify
+# The Debian package (scripts/package.sh) and its test: Debian's own tools.
+command -v dpkg-shlibdeps >/dev/null || missing+=(dpkg-dev)
+command -v lintian >/dev/null || missing+=(lintian)
 # The monitor's browser test drives Debian's Chromium (never a downloaded browser).
 [ -x /usr/bin/chromium ] || [ "${HAX_SKIP_CHROMIUM:-}" = 1 ] || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then

@@ -1,13 +1,12 @@
 // The `hax` command: dispatches to a subcommand; every refusal is one clear
-// line on stderr with its code, exit status 2 for bad usage or a bad value.
+// line on stderr with its code, exit status 2 for bad usage, a bad value or
+// a bad configuration file.
+//
+// Each command's module is loaded only when that command runs: `hax --help`
+// or `hax status` need not load the daemon, the HTTP layer and their
+// schemas (bench/startup measures it).
 import { HaxError } from '../errors.ts';
-import { runCommand } from './run.ts';
-import { demoCommand } from './demo.ts';
-import { simCommand } from './sim.ts';
-import { consulConfigCommand } from './consul-config.ts';
-import { statusCommand } from './status.ts';
-import { codecCommand } from './codec.ts';
-import { bootstrapCommand } from './bootstrap.ts';
+import { VERSION } from '../version.ts';
 import { oneLine, quote } from './args.ts';
 
 const HELP = `Usage: hax <command> [options]
@@ -20,12 +19,23 @@ Commands:
   status   print the cluster as the local hax sees it
   codec    decode or encode Motr HA wire bytes (hex/binary <-> JSON)
   bootstrap  write a cluster description into Consul in hare's layout
-  help     this text
+  config check FILE  check a configuration file for 'hax run --config FILE'
+  help     this text ('hax --version' prints the version)
 
 'hax <command> --help' describes a command's options.
 `;
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = { run: runCommand, demo: demoCommand, 'consul-config': consulConfigCommand, status: statusCommand, sim: simCommand, codec: codecCommand, bootstrap: bootstrapCommand };
+type Command = (argv: string[]) => Promise<number>;
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  run: async () => (await import('./run.ts')).runCommand,
+  demo: async () => (await import('./demo.ts')).demoCommand,
+  'consul-config': async () => (await import('./consul-config.ts')).consulConfigCommand,
+  status: async () => (await import('./status.ts')).statusCommand,
+  sim: async () => (await import('./sim.ts')).simCommand,
+  codec: async () => (await import('./codec.ts')).codecCommand,
+  bootstrap: async () => (await import('./bootstrap.ts')).bootstrapCommand,
+  config: async () => (await import('./config.ts')).configCommand,
+};
 
 const usage = (why: string): number => {
   process.stderr.write(`hax: ${why}; expected one of ${Object.keys(COMMANDS).join(', ')}; see 'hax help' [HAX_ERR_USAGE]\n`);
@@ -38,11 +48,16 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
+  if (command === '--version' || command === 'version') {
+    process.stdout.write(`hax ${VERSION}\n`);
+    return 0;
+  }
   if (command === undefined) return usage('no command given');
   // own properties only: "__proto__" or "toString" is no command
-  const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
-  if (!run) return usage(`unknown command ${quote(command)}`);
+  const load = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+  if (!load) return usage(`unknown command ${quote(command)}`);
   try {
+    const run = await load();
     return await run(rest);
   } catch (error) {
     return refusal(command, error);
@@ -64,5 +79,5 @@ function refusal(command: string, error: unknown): number {
   const line = new RegExp(`^hax ${command.replace(/[^a-z-]/g, '')}( [a-z-]+)?: `).test(text) ? text : `hax ${command}: ${text}`;
   process.stderr.write(`${oneLine(line, 1000)} [${coded ? code : 'HAX_ERR_INTERNAL'}]\n`);
   if (!coded) return 1;
-  return error instanceof HaxError && (code === 'HAX_ERR_USAGE' || code === 'HAX_ERR_BAD_VALUE') ? 2 : 1;
+  return error instanceof HaxError && (code === 'HAX_ERR_USAGE' || code === 'HAX_ERR_BAD_VALUE' || code.startsWith('HAX_ERR_CONFIG_')) ? 2 : 1;
 }

@@ -1,5 +1,6 @@
 // `hax run`: the daemon. Flags win over the environment, which wins over
-// the defaults; what Consul knows of this node (identity) comes last, inside
+// the configuration file (--config, src/config/), which wins over the
+// defaults; what Consul knows of this node (identity) comes last, inside
 // the daemon. The effective configuration is logged once at start.
 import { startHax, type HaxConfig } from '../daemon/hax-daemon.ts';
 import { createLogger, LEVELS, type Level } from '../log.ts';
@@ -7,6 +8,7 @@ import { sdNotify } from '../native/binding.ts';
 import { ConfigError } from '../errors.ts';
 import { parseConsulUrl, parseFlags, parseHostPort, parseListen, parsePositiveInt } from './args.ts';
 import { readToken } from './token.ts';
+import { applyConfigFile } from '../config/config-file.ts';
 import type { LinkLimits } from '../native/binding.ts';
 import { formatFid, parseFid } from '../fid.ts';
 import { configureConsulProxy, DEFAULT_PROXY_LIMITS, type ProxyLimits } from '../http/consul-proxy.ts';
@@ -54,6 +56,9 @@ handlers over HTTP. Stops in order on SIGTERM or SIGINT.
   --node NAME           this node's name in Consul's layout   env HARE_HAX_NODE_NAME (default: the agent's node name before ':')
   --process-fid FID     hax's own process fid               (default: the catalog service 'hax' on this node)
   --delivery-timeout SEC  longest wait for a broadcast's delivery before a held reply goes out (default 30)
+  --config FILE         settings from a YAML file whose keys are these flags' long
+                        names (flags and environment win over it); check one
+                        with 'hax config check FILE'             env HAX_CONFIG
   --log-level LEVEL     debug | info | warn | error      env HAX_LOG_LEVEL (default info)
   --stop-timeout SEC    longest orderly shutdown before hax gives up waiting (default 20)
   -h, --help            this text
@@ -62,20 +67,33 @@ Under systemd (Type=notify) hax sends READY=1 once it serves, WATCHDOG=1 while
 its event loop runs, and STOPPING=1 when it begins to shut down.
 `;
 
-export interface RunOptions { config: HaxConfig; logLevel: Level; stopTimeoutMs: number; http: HttpSettings; proxy: Partial<ProxyLimits> }
+export interface RunOptions { config: HaxConfig; logLevel: Level; stopTimeoutMs: number; http: HttpSettings; proxy: Partial<ProxyLimits>; configFile?: string }
 
-/** Flags over environment over defaults; every bad value is refused with the flag's name. */
+/** `hax run`'s flags; a configuration file's keys are the same names (but config and help). */
+export const RUN_FLAGS = {
+  consul: { type: 'string' }, listen: { type: 'string', multiple: true }, http: { type: 'string' },
+  'token-file': { type: 'string' }, 'log-level': { type: 'string' }, 'stop-timeout': { type: 'string' },
+  node: { type: 'string' }, 'process-fid': { type: 'string' }, 'delivery-timeout': { type: 'string' },
+  backend: { type: 'string' }, 'ha-limit': { type: 'string', multiple: true }, 'motr-endpoint': { type: 'string' }, 'motr-ha-fid': { type: 'string' }, 'motr-rm-fid': { type: 'string' },
+  'token-on-reads': { type: 'boolean' }, 'http-open': { type: 'boolean' }, 'http-allowed-host': { type: 'string', multiple: true },
+  'http-body-limit': { type: 'string' }, 'http-max-bodies': { type: 'string' },
+  'consul-proxy-max-conns': { type: 'string' }, 'consul-proxy-max-conns-per-client': { type: 'string' }, 'consul-proxy-max-wait': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** Flags over environment over the configuration file over defaults; every bad value is refused with the flag's (or the file's key's) name. */
 export function runOptions(argv: string[], env: NodeJS.ProcessEnv = process.env): RunOptions | 'help' {
-  const { values } = parseFlags('run', argv, {
-    consul: { type: 'string' }, listen: { type: 'string', multiple: true }, http: { type: 'string' },
-    'token-file': { type: 'string' }, 'log-level': { type: 'string' }, 'stop-timeout': { type: 'string' },
-    node: { type: 'string' }, 'process-fid': { type: 'string' }, 'delivery-timeout': { type: 'string' },
-    backend: { type: 'string' }, 'ha-limit': { type: 'string', multiple: true }, 'motr-endpoint': { type: 'string' }, 'motr-ha-fid': { type: 'string' }, 'motr-rm-fid': { type: 'string' },
-    'token-on-reads': { type: 'boolean' }, 'http-open': { type: 'boolean' }, 'http-allowed-host': { type: 'string', multiple: true },
-    'http-body-limit': { type: 'string' }, 'http-max-bodies': { type: 'string' },
-    'consul-proxy-max-conns': { type: 'string' }, 'consul-proxy-max-conns-per-client': { type: 'string' }, 'consul-proxy-max-wait': { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
-  });
+  const withFile = applyConfigFile(argv, env, RUN_FLAGS);
+  try {
+    const options = flagOptions(withFile.argv, env);
+    return options === 'help' ? options : { ...options, configFile: withFile.path };
+  } catch (error) {
+    throw withFile.explain(error);
+  }
+}
+
+function flagOptions(argv: string[], env: NodeJS.ProcessEnv): RunOptions | 'help' {
+  const { values } = parseFlags('run', argv, RUN_FLAGS);
   if (values.help) return 'help';
   const logLevel = values['log-level'] ?? env.HAX_LOG_LEVEL ?? 'info';
   if (!(LEVELS as readonly string[]).includes(logLevel)) throw new ConfigError('HAX_ERR_BAD_VALUE', `--log-level "${logLevel}" must be one of ${LEVELS.join(', ')}`);
@@ -132,7 +150,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   configureConsulProxy(options.proxy);
   const { config, logLevel, stopTimeoutMs } = options;
   const log = createLogger({ component: 'hax', level: logLevel });
-  log.log('info', 'starting', { pid: process.pid, logLevel, stopTimeoutMs, config: { ...config, http: { ...config.http, token: config.http.token ? '(set)' : '(none)' } } });
+  log.log('info', 'starting', { pid: process.pid, logLevel, stopTimeoutMs, configFile: options.configFile ?? '(none)', config: { ...config, http: { ...config.http, token: config.http.token ? '(set)' : '(none)' } } });
 
   // A signal during start-up (Consul still down, say) must stop hax too.
   let signalled: string | undefined;

@@ -4,7 +4,7 @@
 // stopped by its pid (agent-process.ts). Several agents that form one real
 // cluster: cluster.ts.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnAgent } from './agent-process.ts';
 import { createServer } from 'node:net';
 import { createSocket } from 'node:dgram';
@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { ConsulError } from '../errors.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -37,8 +38,22 @@ export interface DevAgentOptions {
 
 /** Path of a Consul >= 1.8 binary; installs it into the project cache when missing. */
 export async function consulBinary(): Promise<string> {
+  const script = join(ROOT, 'scripts', 'ensure-consul.sh');
+  // The Debian package carries no scripts/ and installs nothing at run time:
+  // there, only a consul the operator has will do.
+  if (!existsSync(script)) return installedConsul();
   const { stdout } = await promisify(execFile)('bash', [join(ROOT, 'scripts', 'ensure-consul.sh')], { maxBuffer: 1 << 20 });
   return stdout.trim().split('\n').pop()!;
+}
+
+/** $CONSUL_BIN, else `consul` on PATH; else a coded error that says what to do. */
+function installedConsul(): string {
+  const candidates = [process.env.CONSUL_BIN, ...(process.env.PATH ?? '').split(':').filter((d) => d !== '').map((d) => join(d, 'consul'))];
+  for (const c of candidates) {
+    if (!c) continue;
+    try { accessSync(c, constants.X_OK); return c; } catch { /* not this one */ }
+  }
+  throw new ConsulError('HAX_ERR_CONSUL_BINARY', 'no Consul agent binary: set CONSUL_BIN to a consul 1.8 or newer, or put one on PATH (the package carries none)');
 }
 
 /** A loopback port free for both TCP and UDP (serf uses both on one port). */

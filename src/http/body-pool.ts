@@ -17,7 +17,8 @@ interface Pending { job: Omit<BodyJob, 'id'>; resolve: (v: WorkerVerdict) => voi
 
 // The worker runs TypeScript like the rest of hax: under `node --import tsx`
 // it inherits the loader; under bin/hax.js (tsx registered in code) it
-// registers tsx itself.
+// registers tsx itself. Compiled (the Debian package) this module is .js,
+// so is the worker's, and there is no tsx to find: it is never asked for.
 const BOOTSTRAP = `
 const { workerData } = require('node:worker_threads');
 import(workerData.entry).catch(async (error) => {
@@ -26,6 +27,9 @@ import(workerData.entry).catch(async (error) => {
   register();
   await import(workerData.entry + '?tsx');   // a new URL: the failed import stays cached
 });`;
+
+/** Whether this is the compiled JavaScript (tsconfig.build.json) rather than the TypeScript sources. */
+const COMPILED = import.meta.url.endsWith('.js');
 
 /** An idle worker is stopped after this long, giving its heap back (the next large body starts a new one). */
 const IDLE_MS = 30_000;
@@ -92,7 +96,9 @@ export class BodyWorkerPool {
     if (this.#worker) return this.#worker;
     const w = new Worker(BOOTSTRAP, {
       eval: true,
-      workerData: { entry: new URL('./body-worker.ts', import.meta.url).href, tsx: import.meta.resolve('tsx/esm/api') },
+      workerData: COMPILED
+        ? { entry: new URL('./body-worker.js', import.meta.url).href }
+        : { entry: new URL('./body-worker.ts', import.meta.url).href, tsx: import.meta.resolve('tsx/esm/api') },
       resourceLimits: { maxOldGenerationSizeMb: HTTP_LIMITS.workerHeapMb },
       stdout: false, stderr: false,
     });

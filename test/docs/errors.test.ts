@@ -14,13 +14,13 @@ function sources(dir: string, out: string[] = []): string[] {
   for (const name of readdirSync(dir)) {
     const p = join(dir, name);
     if (statSync(p).isDirectory()) { if (name !== 'generated') sources(p, out); }
-    else if (/\.(ts|cc|h|mjs)$/.test(name)) out.push(p);
+    else if (/\.(ts|cc|h|mjs|js)$/.test(name)) out.push(p);
   }
   return out;
 }
 
 const inCode = new Set<string>();
-for (const dir of ['src', 'native/src', 'assembly']) {
+for (const dir of ['src', 'native/src', 'assembly', 'bin']) {
   for (const f of sources(join(ROOT, dir))) for (const m of readFileSync(f, 'utf8').matchAll(CODE)) inCode.add(m[0]);
 }
 for (const name of CODEC_ERROR_NAMES) if (name !== 'NONE') inCode.add(`HAX_ERR_XCODE_${name}`);

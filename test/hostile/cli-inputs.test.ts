@@ -276,7 +276,7 @@ flagCase('sim: --processes -3', () => ['sim', '--processes', '-3'], 2, 'HAX_ERR_
 flagCase('sim: --scenario with a newline', () => ['sim', '--scenario', 'm0d\nx'], 2, 'HAX_ERR_BAD_VALUE', '--scenario "m0d\\nx" must be one of m0d, m0mkfs');
 flagCase('sim: --pool of 100000 characters', () => ['sim', '--pool', LONG], 2, 'HAX_ERR_BAD_VALUE', /^hax sim: --pool "x{200}…" is not a pool fid/);
 // (3) an unknown command: one coded line, exit 2
-flagCase('main: an unknown command', () => ['frobnicate'], 2, 'HAX_ERR_USAGE', /^hax: unknown command "frobnicate"; expected one of run, demo, consul-config, status, sim, codec, bootstrap; see 'hax help' \[HAX_ERR_USAGE\]$/);
+flagCase('main: an unknown command', () => ['frobnicate'], 2, 'HAX_ERR_USAGE', /^hax: unknown command "frobnicate"; expected one of run, demo, consul-config, status, sim, codec, bootstrap, config; see 'hax help' \[HAX_ERR_USAGE\]$/);
 flagCase('main: a command that is an Object property (__proto__)', () => ['__proto__'], 2, 'HAX_ERR_USAGE', 'unknown command "__proto__"');
 flagCase('main: a command that is an Object property (toString)', () => ['toString', '--x'], 2, 'HAX_ERR_USAGE', 'unknown command "toString"');
 flagCase('main: an unknown command with a newline', () => ['run\nrm -rf'], 2, 'HAX_ERR_USAGE', 'unknown command "run\\nrm -rf"');
