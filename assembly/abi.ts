@@ -37,7 +37,7 @@ export const EV_HEALTH_REPORTED: u16 = 5;
 export const EV_IDENTITY_SET: u16 = 6;
 //   str node (host name), fid haxProcess, u8 stopping
 export const EV_CONF_LOADED: u16 = 7;
-//   u64 index, u8 flags (1 first part, 2 last part), u32 n × (u8 type, fid, fid parent, fid ref, u8 kind, u64 modifyIndex, str key, str name, str endpoint, str state)
+//   u64 index, u8 flags (1 first part, 2 last part, 4 delta: states of existing objects, applied in place), u32 n × (u8 type, fid, fid parent, fid ref, u8 kind, u64 modifyIndex, str key, str name, str endpoint, str state)
 //   (a big tree comes in several parts; the model is swapped in at the last one)
 export const EV_PROCESSES_LOADED: u16 = 8;
 //   u64 index, u32 n × (fid, str event, str type, u64 modifyIndex), u32 m × (fid, u32 restarts)

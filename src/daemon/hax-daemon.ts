@@ -200,6 +200,7 @@ export async function startHax(config: HaxConfig, log: Logger, options: StartOpt
   const consulLog = log.child('consul');
   const model = new ModelSource(consul, identity.node, {
     onConf: (index, rows, ci) => { confIndex = ci; apply(core.confLoaded(index, rows), { index, rows: rows.length }); },
+    onConfChanged: (index, rows) => apply(core.confChanged(index, rows), { index, rows: rows.length }),
     onProcesses: (index, rows, restarts) => apply(core.processesLoaded(index, rows, restarts), { index, rows: rows.length }),
     onHealth: (index, service, rows) => apply(core.healthViewed(index, service, rows), { index, service, rows: rows.length }),
     onLog: (level, msg, fields) => consulLog.log(level, msg, fields),
