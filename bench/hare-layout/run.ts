@@ -20,6 +20,7 @@ import { Codec } from '../../src/core/codec.ts';
 import { Peer, pfid, until } from '../../test/behaviour/_world.ts';
 import { percentile, printTable, writeResult } from '../lib/report.ts';
 import { postFresh } from '../lib/post.ts';
+import { loadSeed, type SeedCluster, type SeedProcess } from '../../test/helpers/hare-seed.ts';
 
 const FIXTURE = fileURLToPath(new URL('../../../shared/fixtures/hare-layout/', import.meta.url));
 const quick = process.argv.includes('--quick');
@@ -29,32 +30,6 @@ const EVENTS = quick ? 50 : 300;
 
 const progress = (msg: string) => process.stderr.write(`bench/hare-layout: ${new Date().toISOString().slice(11, 19)} ${msg}\n`);
 const py = (args: string[]) => execFileSync('python3', [`${FIXTURE}seed.py`, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
-
-interface SeedProcess { fid: string; fidk: number; node: number; service: string; address: string; port: number }
-interface SeedCluster { processes: SeedProcess[]; node_list: { consul_node: string }[]; kv: { key: string; value: string }[]; local_consul_node: string; local_host: string; nodes: number }
-
-/** seed.py's `load` (the same KV, catalog entries and leader), done over HTTP from here. */
-async function loadSeed(consul: ConsulClient, cl: SeedCluster): Promise<void> {
-  for (let i = 0; i < cl.kv.length; i += 64) {
-    const r = await consul.txn.apply(cl.kv.slice(i, i + 64).map((x) => ({ verb: 'set' as const, key: x.key, value: x.value })));
-    if (!r.ok) throw new Error('seeding KV failed');
-  }
-  for (const p of cl.processes) {
-    const meta: Record<string, string> = { transport_type: 'libfab', ...(p.service === 'hax' ? { http_port: '8008', http_protocol: 'http' } : {}) };
-    if (p.node === 1) {
-      await consul.agent.registerService({ ID: String(p.fidk), Name: p.service, Address: p.address, Port: p.port, Meta: meta,
-        Check: { CheckID: `service:${p.fidk}`, Name: `Service '${p.service}' check`, TTL: '87600h', Status: 'passing' } });
-    } else {
-      await consul.catalog.register({ Node: cl.node_list[p.node - 1]!.consul_node, Address: p.address.replace('inet:tcp:', ''),
-        Service: { ID: String(p.fidk), Service: p.service, Address: p.address, Port: p.port, Meta: meta },
-        Checks: [{ CheckID: 'SerfHealth', Name: 'Serf Health Status', Status: 'passing' }, { CheckID: `service:${p.fidk}`, Name: `Service '${p.service}' check`, ServiceID: String(p.fidk), Status: 'passing' }] });
-    }
-  }
-  await until('a raft leader', async () => ((await (await fetch(`${(consul as unknown as { url: string }).url}/v1/status/leader`)).text()).includes(':') || undefined), 60_000);
-  const sid = await consul.session.create({ Name: 'leader', Node: cl.local_consul_node, Checks: ['serfHealth'], LockDelay: '2s' });
-  await consul.kv.acquire('leader', cl.local_host, sid);
-  await until('local services in the catalog', async () => (await consul.catalog.service('hax')).services.length === cl.nodes || undefined);
-}
 
 /** seed.py's `checks --fail-fraction F` (same deterministic choice: ios first, round-robin over nodes from the local one). */
 async function failChecks(consul: ConsulClient, cl: SeedCluster, fraction: number): Promise<string[]> {
