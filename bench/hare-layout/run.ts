@@ -1,6 +1,10 @@
 // bench/hare-layout: hax on the original hax's own Consul state, seeded by
-// ../shared/fixtures/hare-layout/seed.py for 1, 10 and 100 nodes, against a
-// real Consul agent. Per size:
+// ../shared/fixtures/hare-layout/seed.py for 1, 10, 100 and 1,000 nodes
+// (1,000 left out of --quick), against a real Consul agent. Per size:
+//   start-up (startHax → ready) and hax's RSS after load, against a plain
+//     client's read of m0conf/;
+//   an outside change (another node's state PUT under m0conf/) → hax's model,
+//     against a plain client's blocking query woken by the same change;
 //   POST / (the service-watch payload with 10 % of the checks failing) →
 //     the broadcast handed to the links (the response returns after that);
 //   a process event → processes/<fid> durable (hax acknowledges after the txn).
@@ -24,7 +28,12 @@ import { loadSeed, type SeedCluster, type SeedProcess } from '../../test/helpers
 
 const FIXTURE = fileURLToPath(new URL('../../../shared/fixtures/hare-layout/', import.meta.url));
 const quick = process.argv.includes('--quick');
-const SIZES = (process.env.HAX_BENCH_SIZES ?? "1,10,100").split(",").map(Number);
+// 1,000 nodes take a few minutes (seeding 45,000 keys and 4,000 services); CI's quick mode leaves them out
+const SIZES = (process.env.HAX_BENCH_SIZES ?? (quick ? '1,10,100' : '1,10,100,1000')).split(',').map(Number);
+const CHANGES = quick ? 5 : 20;
+/** Between two outside changes: the m0conf/ watch's token bucket refills one read a second, so each change is a lone one. */
+const CHANGE_GAP_MS = 1100;
+const wallNow = () => performance.timeOrigin + performance.now();
 const POSTS = quick ? 10 : 40;
 const EVENTS = quick ? 50 : 300;
 
@@ -61,15 +70,18 @@ class HaxChild {
   readonly #child: ChildProcess;
   readonly #waiting: ((line: string) => void)[] = [];
   haLink = '';
+  /** startHax → ready (model loaded, HA-link listener and HTTP up), measured in hax's process. */
+  startupMs = 0;
   private constructor(child: ChildProcess) {
     this.#child = child;
     createInterface({ input: child.stdout! }).on('line', (l) => this.#waiting.shift()?.(l));
   }
   static async start(consulUrl: string, httpPort: number): Promise<HaxChild> {
-    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./hax-child.ts', import.meta.url)), consulUrl, String(httpPort)], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', fileURLToPath(new URL('./hax-child.ts', import.meta.url)), consulUrl, String(httpPort)], { stdio: ['pipe', 'pipe', 'inherit'] });
     const hax = new HaxChild(child);
-    const ready = await Promise.race([hax.#next<{ haLink: string }>(), new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`hax exited (${code}) before it was ready`))))]);
+    const ready = await Promise.race([hax.#next<{ haLink: string; startupMs: number }>(), new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`hax exited (${code}) before it was ready`))))]);
     hax.haLink = ready.haLink;
+    hax.startupMs = ready.startupMs;
     return hax;
   }
   #next<T>(): Promise<T> { return new Promise((resolve) => this.#waiting.push((l) => resolve(JSON.parse(l) as T))); }
@@ -77,6 +89,9 @@ class HaxChild {
   status = () => this.#ask<{ fid: string; event?: string | null }[]>('status');
   count = () => this.#ask<number>('count');
   acks = (from: number) => this.#ask<number[]>(`acks ${from}`);
+  rss = () => this.#ask<number>('rss');
+  /** Resolves with the wall-clock ms at which hax's model first answered `state` for `fid`. */
+  until = (fid: string, state: string) => this.#ask<number>(`until ${fid} ${state}`);
   async stop(): Promise<void> {
     if (this.#child.exitCode !== null) return;
     const exited = new Promise((r) => this.#child.once('exit', r));
@@ -85,7 +100,12 @@ class HaxChild {
   }
 }
 
-interface SizeResult { nodes: number; kvPairs: number; postMs: number[]; postNotes: number; eventMs: number[]; peerMs: number[] }
+interface SizeResult {
+  nodes: number; kvPairs: number; postMs: number[]; postNotes: number; eventMs: number[]; peerMs: number[];
+  startupMs: number; spawnToReadyMs: number; rssAfterLoad: number; rssAtEnd: number; changeMs: number[];
+  /** Baselines: a plain client's blocking query on m0conf/ seeing the same change; its whole read of m0conf/. */
+  plainMs: number[]; plainReadMs: number;
+}
 
 async function runSize(nodes: number, dir: string): Promise<SizeResult> {
   const clusterFile = join(dir, `cluster-${nodes}.json`);
@@ -101,7 +121,11 @@ async function runSize(nodes: number, dir: string): Promise<SizeResult> {
     progress(`${nodes} node(s): starting hax`);
     const consul = new ConsulClient(agent.url);
     const httpPort = await freePort();
+    const spawnedAt = performance.now();
     hax = await HaxChild.start(agent.url, httpPort);
+    const spawnToReadyMs = performance.now() - spawnedAt;
+    const rssAfterLoad = await hax.rss();
+    progress(`${nodes} node(s): hax ready in ${hax.startupMs.toFixed(0)} ms (spawn → ready ${spawnToReadyMs.toFixed(0)} ms), RSS ${(rssAfterLoad / 2 ** 20).toFixed(0)} MiB`);
     const codec = await Codec.load();
     // the local node's Motr processes hold links (hax 1 is hax itself)
     for (const k of [2, 3, 4]) { const p = new Peer(hax.haLink, codec, pfid(k), 'M0_CONF_HA_PROCESS_M0D'); await p.connect(); peers.push(p); }
@@ -139,8 +163,35 @@ async function runSize(nodes: number, dir: string): Promise<SizeResult> {
       peerMs.push(performance.now() - t0);
     }
     const eventMs = await hax.acks(from);
+    // outside changes: another node's hax writes its node state under
+    // m0conf/; timed from before the PUT until hax's model answers it
+    progress(`${nodes} node(s): outside changes x${CHANGES}`);
+    const remote = `0x6e00000000000001:0x${nodes.toString(16)}`;
+    const key = `m0conf/nodes/${remote}`;
+    const seeded = JSON.parse((await consul.kv.get(key))!.value) as { name: string };
+    const changeMs: number[] = [];
+    const plainMs: number[] = [];
+    await new Promise((r) => setTimeout(r, 2 * CHANGE_GAP_MS));   // the bucket refills after the events' own writes
+    for (let i = 0; i < CHANGES; i++) {
+      const want = i % 2 ? 'M0_NC_ONLINE' : 'M0_NC_FAILED';
+      // baseline, same change: a plain client's blocking query on m0conf/ wakes with it and parses the answer
+      const at = (await consul.kv.list('m0conf/nodes/', { index: undefined })).index ?? 0;   // not timed
+      const plain = (async () => { await consul.kv.list('m0conf/', { index: at, wait: '30s' }); return wallNow(); })();
+      const seen = hax.until(remote, want);
+      await new Promise((r) => setTimeout(r, 20));   // both are blocked on Consul before the write
+      const t0 = wallNow();
+      await consul.kv.put(key, `{"name": "${seeded.name}", "state": "${want}"}`);
+      changeMs.push((await seen) - t0);
+      plainMs.push((await plain) - t0);
+      await new Promise((r) => setTimeout(r, CHANGE_GAP_MS));
+    }
+    // baseline of the start-up: a plain client reading m0conf/ whole and parsing it
+    const r0 = performance.now();
+    await consul.kv.list('m0conf/');
+    const plainReadMs = performance.now() - r0;
+    const rssAtEnd = await hax.rss();
     const kvPairs = (await consul.kv.list('')).entries.length;
-    return { nodes, kvPairs, postMs, postNotes, eventMs, peerMs };
+    return { nodes, kvPairs, postMs, postNotes, eventMs, peerMs, startupMs: hax.startupMs, spawnToReadyMs, rssAfterLoad, rssAtEnd, changeMs, plainMs, plainReadMs };
   } finally {
     for (const p of peers) p.close();
     await hax?.stop();
@@ -154,6 +205,13 @@ async function main(): Promise<void> {
   const results: SizeResult[] = [];
   for (const n of SIZES) results.push(await runSize(n, dir));
   const rows = results.map((r) => [String(r.nodes), r.kvPairs, r.postNotes, percentile(r.postMs, 50), percentile(r.postMs, 99), percentile(r.eventMs, 50), percentile(r.eventMs, 99), percentile(r.peerMs, 50), percentile(r.peerMs, 99)]);
+  const mib = (b: number) => b / 2 ** 20;
+  printTable('hax at start-up and under outside changes (real Consul 1.8.7 agent)', ['nodes', 'KV keys', 'start-up ms', 'plain read of m0conf/ ms', 'spawn→ready ms', 'RSS after load MiB', 'RSS at end MiB', 'outside change→model p50 ms', 'p99 ms', 'plain watch p50 ms', 'p99 ms'],
+    results.map((r) => [String(r.nodes), r.kvPairs, r.startupMs, r.plainReadMs, r.spawnToReadyMs, mib(r.rssAfterLoad), mib(r.rssAtEnd), percentile(r.changeMs, 50), percentile(r.changeMs, 99), percentile(r.plainMs, 50), percentile(r.plainMs, 99)]));
+  console.log('plain read / plain watch: the baselines, in the same run — a client that only reads m0conf/ whole (recurse) and parses it; a client');
+  console.log('blocked on m0conf/ (recurse) that wakes with the same change and parses the answer.');
+  console.log('start-up: startHax → ready (model loaded, links accepted) in hax\'s process; spawn→ready adds Node and tsx starting.');
+  console.log('outside change: a PUT of another node\'s state under m0conf/ → hax\'s model answers it (the PUT\'s own time included).');
   printTable('hax on the hare layout (real Consul 1.8.7 agent; ms)', ['nodes', 'KV keys', 'notes/POST', 'POST / p50', 'POST / p99', 'event→durable p50', 'event→durable p99', 'peer round trip p50', 'p99'], rows);
   console.log('event→durable: the message read from the socket → its txn durable in Consul → acknowledged to the link (hax side);');
   console.log('peer round trip: the simulated process sends until it sees the acknowledgement (includes the link\'s TCP delays).');
@@ -162,6 +220,9 @@ async function main(): Promise<void> {
   const path = writeResult('hare-layout', {
     posts: POSTS, events: EVENTS,
     sizes: results.map((r) => ({ nodes: r.nodes, kvPairs: r.kvPairs, notesPerPost: r.postNotes,
+      startupMs: r.startupMs, spawnToReadyMs: r.spawnToReadyMs, rssAfterLoadBytes: r.rssAfterLoad, rssAtEndBytes: r.rssAtEnd,
+      outsideChangeMs: { n: r.changeMs.length, p50: percentile(r.changeMs, 50), p99: percentile(r.changeMs, 99) },
+      baseline: { plainWatchMs: { p50: percentile(r.plainMs, 50), p99: percentile(r.plainMs, 99) }, plainReadOfM0confMs: r.plainReadMs },
       postMs: { p50: percentile(r.postMs, 50), p99: percentile(r.postMs, 99) }, eventMs: { p50: percentile(r.eventMs, 50), p99: percentile(r.eventMs, 99) }, peerRoundTripMs: { p50: percentile(r.peerMs, 50), p99: percentile(r.peerMs, 99) } })),
     original: { postMsAt100: 7800, eventMsAt100: 366, eventMsAt10: 115, postMsAt10: 469 },
   });
