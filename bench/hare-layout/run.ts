@@ -31,6 +31,12 @@ const quick = process.argv.includes('--quick');
 // 1,000 nodes take a few minutes (seeding 45,000 keys and 4,000 services); CI's quick mode leaves them out
 const SIZES = (process.env.HAX_BENCH_SIZES ?? (quick ? '1,10,100' : '1,10,100,1000')).split(',').map(Number);
 const CHANGES = quick ? 5 : 20;
+/**
+ * A checkout of hax before a change (its node_modules and build/ in place,
+ * and this bench's hax-child.ts copied into it): each size is then also run
+ * with that hax, in this run, as the baseline of the change.
+ */
+const BASELINE_TREE = process.env.HAX_BENCH_BASELINE_TREE;
 /** Between two outside changes: the m0conf/ watch's token bucket refills one read a second, so each change is a lone one. */
 const CHANGE_GAP_MS = 1100;
 const wallNow = () => performance.timeOrigin + performance.now();
@@ -76,8 +82,8 @@ class HaxChild {
     this.#child = child;
     createInterface({ input: child.stdout! }).on('line', (l) => this.#waiting.shift()?.(l));
   }
-  static async start(consulUrl: string, httpPort: number): Promise<HaxChild> {
-    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', fileURLToPath(new URL('./hax-child.ts', import.meta.url)), consulUrl, String(httpPort)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  static async start(consulUrl: string, httpPort: number, childPath = fileURLToPath(new URL('./hax-child.ts', import.meta.url))): Promise<HaxChild> {
+    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', childPath, consulUrl, String(httpPort)], { stdio: ['pipe', 'pipe', 'inherit'] });
     const hax = new HaxChild(child);
     const ready = await Promise.race([hax.#next<{ haLink: string; startupMs: number }>(), new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`hax exited (${code}) before it was ready`))))]);
     hax.haLink = ready.haLink;
@@ -105,9 +111,11 @@ interface SizeResult {
   startupMs: number; spawnToReadyMs: number; rssAfterLoad: number; rssAtEnd: number; changeMs: number[];
   /** Baselines: a plain client's blocking query on m0conf/ seeing the same change; its whole read of m0conf/. */
   plainMs: number[]; plainReadMs: number;
+  /** 'baseline' when another tree's hax ran it (HAX_BENCH_BASELINE_TREE). */
+  label?: string;
 }
 
-async function runSize(nodes: number, dir: string): Promise<SizeResult> {
+async function runSize(nodes: number, dir: string, tree?: string): Promise<SizeResult> {
   const clusterFile = join(dir, `cluster-${nodes}.json`);
   py(['gen', '--nodes', String(nodes), '--out', clusterFile]);
   const agent = await startDevAgent({ nodeName: 'srvnode-1:0a1b2c3d' });
@@ -122,7 +130,7 @@ async function runSize(nodes: number, dir: string): Promise<SizeResult> {
     const consul = new ConsulClient(agent.url);
     const httpPort = await freePort();
     const spawnedAt = performance.now();
-    hax = await HaxChild.start(agent.url, httpPort);
+    hax = await HaxChild.start(agent.url, httpPort, tree ? join(tree, 'bench/hare-layout/hax-child.ts') : undefined);
     const spawnToReadyMs = performance.now() - spawnedAt;
     const rssAfterLoad = await hax.rss();
     progress(`${nodes} node(s): hax ready in ${hax.startupMs.toFixed(0)} ms (spawn → ready ${spawnToReadyMs.toFixed(0)} ms), RSS ${(rssAfterLoad / 2 ** 20).toFixed(0)} MiB`);
@@ -203,11 +211,22 @@ async function main(): Promise<void> {
   if (!existsSync(`${FIXTURE}seed.py`)) { console.log(`bench/hare-layout: skipped, the fixture is absent (${FIXTURE})`); return; }
   const dir = mkdtempSync(join(tmpdir(), 'hax-hare-'));
   const results: SizeResult[] = [];
-  for (const n of SIZES) results.push(await runSize(n, dir));
-  const rows = results.map((r) => [String(r.nodes), r.kvPairs, r.postNotes, percentile(r.postMs, 50), percentile(r.postMs, 99), percentile(r.eventMs, 50), percentile(r.eventMs, 99), percentile(r.peerMs, 50), percentile(r.peerMs, 99)]);
+  const failed: { nodes: number; label: string; error: string }[] = [];
+  const name = (r: SizeResult) => String(r.nodes) + (r.label ? ` (${r.label})` : '');
+  for (const n of SIZES) {
+    if (BASELINE_TREE) {
+      // the same size with another tree's hax (the code before a change), in this run, just before
+      try { results.push({ ...await runSize(n, dir, BASELINE_TREE), label: 'baseline' }); } catch (error) {
+        console.log(`baseline hax at ${n} nodes failed: ${(error as Error).message}`);
+        failed.push({ nodes: n, label: 'baseline', error: (error as Error).message });
+      }
+    }
+    results.push(await runSize(n, dir));
+  }
+  const rows = results.map((r) => [name(r), r.kvPairs, r.postNotes, percentile(r.postMs, 50), percentile(r.postMs, 99), percentile(r.eventMs, 50), percentile(r.eventMs, 99), percentile(r.peerMs, 50), percentile(r.peerMs, 99)]);
   const mib = (b: number) => b / 2 ** 20;
   printTable('hax at start-up and under outside changes (real Consul 1.8.7 agent)', ['nodes', 'KV keys', 'start-up ms', 'plain read of m0conf/ ms', 'spawn→ready ms', 'RSS after load MiB', 'RSS at end MiB', 'outside change→model p50 ms', 'p99 ms', 'plain watch p50 ms', 'p99 ms'],
-    results.map((r) => [String(r.nodes), r.kvPairs, r.startupMs, r.plainReadMs, r.spawnToReadyMs, mib(r.rssAfterLoad), mib(r.rssAtEnd), percentile(r.changeMs, 50), percentile(r.changeMs, 99), percentile(r.plainMs, 50), percentile(r.plainMs, 99)]));
+    results.map((r) => [name(r), r.kvPairs, r.startupMs, r.plainReadMs, r.spawnToReadyMs, mib(r.rssAfterLoad), mib(r.rssAtEnd), percentile(r.changeMs, 50), percentile(r.changeMs, 99), percentile(r.plainMs, 50), percentile(r.plainMs, 99)]));
   console.log('plain read / plain watch: the baselines, in the same run — a client that only reads m0conf/ whole (recurse) and parses it; a client');
   console.log('blocked on m0conf/ (recurse) that wakes with the same change and parses the answer.');
   console.log('start-up: startHax → ready (model loaded, links accepted) in hax\'s process; spawn→ready adds Node and tsx starting.');
@@ -215,11 +234,18 @@ async function main(): Promise<void> {
   printTable('hax on the hare layout (real Consul 1.8.7 agent; ms)', ['nodes', 'KV keys', 'notes/POST', 'POST / p50', 'POST / p99', 'event→durable p50', 'event→durable p99', 'peer round trip p50', 'p99'], rows);
   console.log('event→durable: the message read from the socket → its txn durable in Consul → acknowledged to the link (hax side);');
   console.log('peer round trip: the simulated process sends until it sees the acknowledgement (includes the link\'s TCP delays).');
-  const at100 = results.find((r) => r.nodes === 100);
+  const at100 = results.find((r) => r.nodes === 100 && !r.label);
   if (at100) console.log(`\ntargets at 100 nodes: POST / ≤ 10 ms (got ${percentile(at100.postMs, 50).toFixed(2)}), process event ≤ 5 ms (got ${percentile(at100.eventMs, 50).toFixed(2)}); the original: 7,800 ms and 366 ms`);
+  const at1000 = results.find((r) => r.nodes === 1000 && !r.label);
+  if (at1000) {
+    console.log(`targets at 1,000 nodes: POST / p50 ≤ 50 ms (got ${percentile(at1000.postMs, 50).toFixed(1)}), event → durable p50 ≤ 5 ms (got ${percentile(at1000.eventMs, 50).toFixed(2)}), ` +
+      `start-up ≤ 5,000 ms (got ${at1000.startupMs.toFixed(0)}), RSS after load ≤ 300 MiB (got ${(at1000.rssAfterLoad / 2 ** 20).toFixed(0)}), outside change p99 ≤ 300 ms (got ${percentile(at1000.changeMs, 99).toFixed(0)})`);
+  }
+  for (const f of failed) console.log(`FAILED: ${f.label} at ${f.nodes} nodes: ${f.error}`);
   const path = writeResult('hare-layout', {
     posts: POSTS, events: EVENTS,
-    sizes: results.map((r) => ({ nodes: r.nodes, kvPairs: r.kvPairs, notesPerPost: r.postNotes,
+    baselineTree: BASELINE_TREE ?? null, failed,
+    sizes: results.map((r) => ({ nodes: r.nodes, label: r.label ?? 'this tree', kvPairs: r.kvPairs, notesPerPost: r.postNotes,
       startupMs: r.startupMs, spawnToReadyMs: r.spawnToReadyMs, rssAfterLoadBytes: r.rssAfterLoad, rssAtEndBytes: r.rssAtEnd,
       outsideChangeMs: { n: r.changeMs.length, p50: percentile(r.changeMs, 50), p99: percentile(r.changeMs, 99) },
       baseline: { plainWatchMs: { p50: percentile(r.plainMs, 50), p99: percentile(r.plainMs, 99) }, plainReadOfM0confMs: r.plainReadMs },
