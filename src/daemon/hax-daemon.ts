@@ -9,6 +9,7 @@ import { CoreHost, type Decision } from '../core/core-host.ts';
 import { Shim, addonLoadWarnings, type LinkLimits, type ShimEvent } from '../native/binding.ts';
 import { ClusterViewSource } from '../model/cluster-view.ts';
 import { ModelSource } from '../model/model-source.ts';
+import { OwnWrites } from '../consul/own-writes.ts';
 import type { ConfIndex } from '../model/conf-tree.ts';
 import { createHttpApp, type HttpApp } from '../http/server.ts';
 import { createHandlers } from '../http/handlers/index.ts';
@@ -110,8 +111,9 @@ export async function startHax(config: HaxConfig, log: Logger, options: StartOpt
   const identity = await Promise.race([untilConsul(() => resolveIdentity(consul, { node: config.node, processFid: config.processFid }), log, options.signal), aborted]);
   if (!identity.found) log.log('warn', 'no catalog service `hax` on this node; running without a process fid of its own', { node: identity.node });
 
+  const ownWrites = new OwnWrites();   // issue 17: the model watches skip re-reads that only hax's own writes caused
   const writer = new ConsulWriter(consul, {
-    onDone: (job, ok, index) => apply(core.consulReplied(job.opId, ok, index), { opId: job.opId }),
+    onDone: (job, ok, index) => { if (ok && index !== undefined) ownWrites.record(index); apply(core.consulReplied(job.opId, ok, index), { opId: job.opId }); },
     onRetry: (error, retryInMs, backlog) => log.log('warn', 'Consul write failed; retrying', { error: error.message, retryInMs, backlog }),
   }, config.writeMode ?? 'txn');
 
@@ -204,7 +206,7 @@ export async function startHax(config: HaxConfig, log: Logger, options: StartOpt
     onProcesses: (index, rows, restarts) => apply(core.processesLoaded(index, rows, restarts), { index, rows: rows.length }),
     onHealth: (index, service, rows) => apply(core.healthViewed(index, service, rows), { index, service, rows: rows.length }),
     onLog: (level, msg, fields) => consulLog.log(level, msg, fields),
-  });
+  }, ownWrites);
   const view = new ClusterViewSource(consul, {
     onView: (v, why) => apply(core.viewUpdated(v), { why, confds: v.confds.length, rm: v.rm ? formatFid(v.rm.fid) : null }),
     onLog: (level, msg, fields) => consulLog.log(level, msg, fields),

@@ -9,6 +9,8 @@ import type { HealthRow, ProcessRow } from '../core/records.ts';
 import { parseConfTree, type ConfIndex, type KvItem } from './conf-tree.ts';
 import type { ConfRow } from '../core/records.ts';
 import { ConfDelta } from './conf-delta.ts';
+import type { OwnWrites } from '../consul/own-writes.ts';
+import { untilOutsideChange } from './own-write-gate.ts';
 
 export interface ModelEvents {
   /** The whole conf tree (start-up, structure changed, index went back). */
@@ -51,20 +53,30 @@ export class ModelSource {
   #processes: { index: number; rows: Map<string, ProcessRow> } | undefined;
   readonly #conf = new ConfDelta();
 
-  constructor(consul: ConsulClient, node: string, events: ModelEvents) {
+  readonly #own: OwnWrites | undefined;
+
+  /** `own`: hax's own writes; with it, m0conf/ and processes/ are not read again after those alone (own-write-gate.ts). */
+  constructor(consul: ConsulClient, node: string, events: ModelEvents, own?: OwnWrites) {
     this.#consul = consul;
     this.#node = node;
     this.#events = events;
+    this.#own = own;
   }
 
   /** Starts every watch; resolves once each delivered its first result. */
   async start(): Promise<void> {
     const { onError, onSkip } = watchLogHooks((level, msg, fields) => this.#events.onLog(level, msg, fields));
     // no dedupe: each watch compares ModifyIndexes itself
-    const kvWatch = (prefix: string, onChange: (items: KvItem[], index: number) => void, minIntervalMs = MODEL_WATCH_INTERVAL_MS) => new BlockingWatch<KvItem[]>({
+    const kvWatch = (prefix: string, onChange: (items: KvItem[], index: number) => void, minIntervalMs = MODEL_WATCH_INTERVAL_MS, gated = false) => new BlockingWatch<KvItem[]>({
       name: `kv ${prefix}`, onError: onError(`kv ${prefix}`), onSkip, minIntervalMs, dedupe: false,
       fetch: async (index, wait, signal) => {
-        const r = await this.#consul.kv.list(prefix, { index, wait, signal });
+        let r;
+        if (gated && this.#own && index > 0) {
+          await untilOutsideChange(this.#consul, prefix, this.#own, index, wait, signal, onSkip);
+          r = await this.#consul.kv.list(prefix, { signal });
+        } else {
+          r = await this.#consul.kv.list(prefix, { index, wait, signal });
+        }
         return { value: r.entries.map((e) => ({ key: e.key, value: e.value, modifyIndex: e.entry.ModifyIndex })), index: r.index };
       },
       onChange,
@@ -82,7 +94,7 @@ export class ModelSource {
       this.#events.onConf(index, rows, ci);
       // objects new to the model get their process states
       if (this.#processes) this.#events.onProcesses(this.#processes.index, [...this.#processes.rows.values()], this.#restarts);
-    }, CONF_WATCH_INTERVAL_MS);
+    }, CONF_WATCH_INTERVAL_MS, true);
     const procs = kvWatch('processes/', (items, index) => {
       // only keys whose ModifyIndex moved are parsed and handed on: the core merges
       const known = this.#processes?.rows ?? new Map<string, ProcessRow>();
@@ -101,7 +113,7 @@ export class ModelSource {
       }
       this.#processes = { index, rows: now };
       if (rows.length > 0 || known.size === 0) this.#events.onProcesses(index, rows, this.#restarts);
-    });
+    }, MODEL_WATCH_INTERVAL_MS, true);
     const restarts = kvWatch(`${this.#node}/process_restarts/`, (items) => {
       this.#restarts = [];
       for (const it of items) {
