@@ -10,6 +10,10 @@ export const OWN_WRITES_KEPT = 8192;
 export class OwnWrites {
   readonly #indexes = new Set<number>();
   readonly #order: number[] = [];
+  /** True while hax has writes whose reply has not come back (their index is not recorded yet). */
+  readonly inFlight: () => boolean;
+
+  constructor(inFlight: () => boolean = () => false) { this.inFlight = inFlight; }
 
   record(index: number): void {
     if (!Number.isSafeInteger(index) || index <= 0 || this.#indexes.has(index)) return;

@@ -111,7 +111,7 @@ export async function startHax(config: HaxConfig, log: Logger, options: StartOpt
   const identity = await Promise.race([untilConsul(() => resolveIdentity(consul, { node: config.node, processFid: config.processFid }), log, options.signal), aborted]);
   if (!identity.found) log.log('warn', 'no catalog service `hax` on this node; running without a process fid of its own', { node: identity.node });
 
-  const ownWrites = new OwnWrites();   // issue 17: the model watches skip re-reads that only hax's own writes caused
+  const ownWrites = new OwnWrites(() => writer.backlog > 0);   // issue 17: the model watches skip re-reads that only hax's own writes caused
   const writer = new ConsulWriter(consul, {
     onDone: (job, ok, index) => { if (ok && index !== undefined) ownWrites.record(index); apply(core.consulReplied(job.opId, ok, index), { opId: job.opId }); },
     onRetry: (error, retryInMs, backlog) => log.log('warn', 'Consul write failed; retrying', { error: error.message, retryInMs, backlog }),

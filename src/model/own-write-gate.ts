@@ -11,7 +11,7 @@ import type { OwnWrites } from '../consul/own-writes.ts';
 
 /** Least average time between two `?keys` queries under churn (burst 2): hax's own writes come in bursts. */
 export const GATE_INTERVAL_MS = 50;
-/** A txn's index can wake the query before its reply reached hax's writer: looked at once more after this. */
+/** A txn's index can wake the query before its reply reached hax's writer: with writes in flight, looked at once more after this. */
 export const REPLY_GRACE_MS = 30;
 
 /**
@@ -30,8 +30,9 @@ export async function untilOutsideChange(consul: ConsulClient, prefix: string, o
     if (now === at) continue;             // the wait ran out: nothing changed
     if (now < at) return;                 // went backwards: read whole
     if (!own.covers(at, now)) {
-      await sleep(REPLY_GRACE_MS, signal);
-      if (!own.covers(at, now)) return;   // someone else wrote: read
+      if (!own.inFlight()) return;          // someone else wrote: read at once
+      await sleep(REPLY_GRACE_MS, signal);  // our reply may still be on its way
+      if (!own.covers(at, now)) return;
     }
     onSkip(`kv ${prefix}: indexes ${at + 1}..${now} are hax's own writes; not read`);
     at = now;
