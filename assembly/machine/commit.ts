@@ -107,6 +107,10 @@ export function settle(p: PendingAck, index: u64): void {
     const o = m.get(x);
     if (o.eventPending > 0) o.eventPending--;
     if (index > o.eventIndex) o.eventIndex = index;
+    if (o.eventPending == 0 && o.eventLateIndex != 0) {
+      if (o.eventLateIndex > o.eventIndex) { o.event = o.eventLate; o.ptype = o.ptypeLate; o.eventIndex = o.eventLateIndex; }
+      o.eventLateIndex = 0;
+    }
   }
   for (let i = 0; i < p.objC.length; i++) {
     const x = m.find(p.objC[i], p.objK[i]);
@@ -114,6 +118,10 @@ export function settle(p: PendingAck, index: u64): void {
     const o = m.get(x);
     if (o.kvPending > 0) o.kvPending--;
     if (index > o.kvIndex) o.kvIndex = index;
+    if (o.kvPending == 0 && o.kvLateIndex != 0) {
+      if (o.kvLateIndex > o.kvIndex) { o.kvState = o.kvLate; o.kvIndex = o.kvLateIndex; }
+      o.kvLateIndex = 0; o.kvLate = '';
+    }
   }
 }
 

@@ -51,7 +51,7 @@ export const TRANSITIONS: Array<Transition> = [
   new Transition(EV_HEALTH_REPORTED, 'HealthReported', onHealthReported,
     'HEALTH_ACTED HEALTH_NO_CHANGE'),
   new Transition(EV_IDENTITY_SET, 'IdentitySet', onIdentitySet, 'IDENTITY_SET'),
-  new Transition(EV_CONF_LOADED, 'ConfLoaded', onConfLoaded, 'CONF_LOADED'),
+  new Transition(EV_CONF_LOADED, 'ConfLoaded', onConfLoaded, 'CONF_LOADED CONF_UPDATED CONF_PART_ORPHANED'),
   new Transition(EV_PROCESSES_LOADED, 'ProcessesLoaded', onProcessesLoaded, 'PROCESSES_LOADED'),
   new Transition(EV_HEALTH_VIEWED, 'HealthViewed', onHealthViewed, 'HEALTH_VIEWED'),
   new Transition(EV_TIMER_FIRED, 'TimerFired', onTimerFired, 'ENTRYPOINT_QUERY_SENT TIMER_IDLE'),

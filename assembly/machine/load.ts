@@ -8,6 +8,8 @@
 // Reason codes:
 //   IDENTITY_SET        this hax's node and process fid (and stopping flag)
 //   CONF_LOADED         the conf tree was (re)built: counts per type
+//   CONF_UPDATED        a delta of the conf tree applied in place (states only)
+//   CONF_PART_ORPHANED  a later part of a tree arrived with no first part: nothing changed
 //   PROCESSES_LOADED    processes/ states merged (n applied, m stale skipped)
 //   HEALTH_VIEWED       a service's health merged into the model
 import { Reader } from '../codec/reader';
@@ -38,6 +40,11 @@ class Row {
   type: u8 = 0; c: u64 = 0; k: u64 = 0; pc: u64 = 0; pk: u64 = 0; rc: u64 = 0; rk: u64 = 0;
 }
 
+// EV_CONF_LOADED flags (abi.ts).
+const F_FIRST: u8 = 1;
+const F_LAST: u8 = 2;
+const F_DELTA: u8 = 4;
+
 let building: Model | null = null;
 let rows = new Array<Row>();
 let counts = new Array<i32>(10);
@@ -47,8 +54,23 @@ export function onConfLoaded(r: Reader, out: Out): void {
   const flags = r.u8('flags');
   const n = r.u32('count');
   if (<u64>n * 60 > <u64>r.remaining) abort('event record malformed: conf count');
+  if ((flags & F_DELTA) != 0) { applyDelta(r, out, index, n); return; }
+  // A later part with no build under way (the core was rebuilt after a trap
+  // between two parts) must not start a model of its own: that model would
+  // hold only the rest of the tree, and swapping it in lost every object of
+  // the parts before (issue 17: 1,000 nodes shrank to 0).
+  if ((flags & F_FIRST) == 0 && building === null) {
+    out.reason('CONF_PART_ORPHANED', 'conf tree at index ' + index.toString() + ': a later part (' + n.toString() +
+      ' row(s)) without its first part; ignored, the model is unchanged');
+    return;
+  }
   const old = state.model;
-  if ((flags & 1) != 0 || building === null) {
+  if ((flags & F_FIRST) != 0) {
+    // the garbage of an earlier build (rows, a model it replaced) is freed
+    // before the next one allocates: a 1,000-node tree is built beside the
+    // model it replaces, and both must fit the core's memory at once
+    building = null; rows = new Array<Row>();
+    __collect();
     const fresh = new Model();
     fresh.nodeHealth = old.nodeHealth;
     fresh.healthIndex = old.healthIndex;
@@ -82,12 +104,17 @@ export function onConfLoaded(r: Reader, out: Out): void {
       o.state = w.state; o.event = w.event; o.ptype = w.ptype; o.eventIndex = w.eventIndex;
       o.check = w.check; o.restarts = w.restarts; o.lastServiceEvent = w.lastServiceEvent;
       o.eventPending = w.eventPending; o.kvPending = w.kvPending; o.keyIndex = w.keyIndex;
-      if (w.kvPending > 0 || modifyIndex < w.kvIndex) { o.kvState = w.kvState; o.kvIndex = w.kvIndex; }
+      o.eventLate = w.eventLate; o.ptypeLate = w.ptypeLate; o.eventLateIndex = w.eventLateIndex;
+      o.kvLate = w.kvLate; o.kvLateIndex = w.kvLateIndex;
+      if (w.kvPending > 0 || modifyIndex < w.kvIndex) {
+        o.kvState = w.kvState; o.kvIndex = w.kvIndex;
+        if (w.kvPending > 0) lateKv(o, modifyIndex, st);
+      }
     }
     m.add(o);
   }
   must(r);
-  if ((flags & 2) == 0) {
+  if ((flags & F_LAST) == 0) {
     out.reason('CONF_LOADED', 'conf tree at index ' + index.toString() + ': part of ' + n.toString() + ' row(s) stored, more to come');
     return;
   }
@@ -112,10 +139,51 @@ export function onConfLoaded(r: Reader, out: Out): void {
   m.loaded = true;
   m.confIndex = index;
   state.model = m;
+  rows = new Array<Row>();
+  __collect();
   out.reason('CONF_LOADED', 'conf tree at index ' + index.toString() + ': ' + counts[O_NODE].toString() + ' node(s), ' +
     counts[O_PROCESS].toString() + ' process(es), ' + counts[3].toString() + ' service(s), ' + counts[O_SDEV].toString() +
     ' sdev(s), ' + counts[O_DRIVE].toString() + ' drive(s), ' + counts[O_ENCL].toString() + ' enclosure(s), ' +
     counts[O_POOL].toString() + ' pool(s) with ' + counts[CONF_POOL_MEMBER].toString() + ' member(s)');
+}
+
+/** A view of a state our write in flight may have overwritten or been overwritten by: settle() decides (commit.ts). */
+function lateKv(o: Obj, modifyIndex: u64, st: string): void {
+  if (modifyIndex > o.kvLateIndex) { o.kvLate = st; o.kvLateIndex = modifyIndex; }
+}
+
+/**
+ * A delta of the conf tree: rows whose value changed while the structure
+ * (objects, parents, references) stayed the same, so they are applied to the
+ * objects in place. The host sends one when an outside write changed states
+ * only (model-source.ts); anything else comes as a whole tree. As with a whole
+ * tree, a value older than our own write, or one of a write still in flight,
+ * is skipped. A row naming no object of the model is counted, not applied.
+ */
+function applyDelta(r: Reader, out: Out, index: u64, n: u32): void {
+  const m = state.model;
+  let applied = 0, same = 0, stale = 0, unknown = 0;
+  for (let i: u32 = 0; i < n && !r.failed; i++) {
+    const type = r.u8('type');
+    const f = readFid(r, 'fid');
+    readFid(r, 'parent'); readFid(r, 'ref');
+    r.u8('kind');
+    const modifyIndex = r.u64('modifyIndex');
+    readStr(r, 'key'); readStr(r, 'name'); readStr(r, 'endpoint');
+    const st = readStr(r, 'state');
+    const p = m.find(f.c, f.k);
+    if (p < 0 || m.get(p).type != type) { unknown++; continue; }
+    const o = m.get(p);
+    if (o.kvPending > 0) { lateKv(o, modifyIndex, st); stale++; continue; }
+    if (modifyIndex < o.kvIndex) { stale++; continue; }
+    if (modifyIndex == o.kvIndex && o.kvState == st) { same++; continue; }
+    o.kvState = st; o.kvIndex = modifyIndex;
+    applied++;
+  }
+  must(r);
+  if (index > m.confIndex) m.confIndex = index;
+  out.reason('CONF_UPDATED', 'conf tree at index ' + index.toString() + ': ' + applied.toString() + ' state(s) applied in place, ' +
+    same.toString() + ' already known, ' + stale.toString() + ' older than our own writes skipped, ' + unknown.toString() + ' not in the model');
 }
 
 export function onProcessesLoaded(r: Reader, out: Out): void {
@@ -132,7 +200,11 @@ export function onProcessesLoaded(r: Reader, out: Out): void {
     const p = m.find(f.c, f.k);
     if (p < 0) { unknown++; continue; }
     const o = m.get(p);
-    if (o.eventPending > 0 || mi < o.eventIndex) { stale++; continue; }
+    if (o.eventPending > 0) {
+      if (mi > o.eventLateIndex) { o.eventLate = ev; o.ptypeLate = ty; o.eventLateIndex = mi; }
+      stale++; continue;
+    }
+    if (mi < o.eventIndex) { stale++; continue; }
     if (o.eventIndex == mi && o.event == ev) continue;
     o.event = ev; o.ptype = ty; o.eventIndex = mi;
     applied++;

@@ -62,6 +62,11 @@ export class Obj {
   kvState: string = '';       // the state string as stored in m0conf (fid-keyed tree / sites tree)
   kvIndex: u64 = 0;           // ModifyIndex of that value (or of our own last write)
   kvPending: i32 = 0;         // our writes of it not yet durable
+  // A view read while our write was in flight, kept until it settles: when
+  // its index is above our write's, someone overwrote us and it wins
+  // (views only bring changes, so it would not come again). 0: none.
+  kvLateIndex: u64 = 0;
+  kvLate: string = '';
   name: string = '';          // node name, process name, sdev path
   host: string = '';          // nodes: the name before any ':' (hare's Consul node names carry a machine id)
   key: string = '';             // KV key of its state value (m0conf fid-keyed or sites tree)
@@ -72,6 +77,9 @@ export class Obj {
   ptype: u8 = EV_NONE;        // processes/<fid> type
   eventIndex: u64 = 0;        // ModifyIndex of processes/<fid> (or of our own last write)
   eventPending: i32 = 0;      // our writes of processes/<fid> not yet durable
+  eventLateIndex: u64 = 0;    // as kvLateIndex, for processes/<fid>
+  eventLate: u8 = EV_NONE;
+  ptypeLate: u8 = EV_NONE;
   keyIndex: u64 = 0;          // last processes/<fid> ModifyIndex acted on by POST /watcher/processes
   check: u8 = CHECK_NONE;     // Consul service check
   restarts: u32 = 0;          // <node>/process_restarts/<fid>

@@ -28,6 +28,12 @@ export interface BlockingWatchInput<T> {
    * Absent: no limit. A read that returns nothing new still spends a token.
    */
   minIntervalMs?: number;
+  /**
+   * Skip a result equal to the last one (default true). A watch that diffs
+   * its results itself (by ModifyIndex) turns it off: comparing meant
+   * serialising the whole result each time, 7 MB for m0conf/ at 1,000 nodes.
+   */
+  dedupe?: boolean;
   /** Random source in [0,1) for jitter; injectable for tests. */
   random?: () => number;
 }
@@ -118,9 +124,11 @@ export class BlockingWatch<T> {
         await sleep(RESET_PAUSE_MS, signal);
       }
       index = next;
-      const serialised = JSON.stringify(result.value);
-      if (last && serialised === last.serialised) { onSkip?.(`${this.#input.name}: result equal to the last one`); continue; }
-      last = { serialised };
+      if (this.#input.dedupe !== false) {
+        const serialised = JSON.stringify(result.value);
+        if (last && serialised === last.serialised) { onSkip?.(`${this.#input.name}: result equal to the last one`); continue; }
+        last = { serialised };
+      }
       await onChange(result.value, index);
       this.#resolveFirst();
     }
@@ -141,7 +149,7 @@ export class TokenBucket {
   }
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const t = setTimeout(done, ms);
     function done() { clearTimeout(t); signal.removeEventListener('abort', done); resolve(); }

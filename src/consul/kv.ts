@@ -34,6 +34,18 @@ export class KvEndpoint {
     return { value: decodeValue(entry.Value), entry, index: res.index };
   }
 
+  /**
+   * The key names under a prefix up to `separator` (`?keys`): no values, so a
+   * cheap blocking query that wakes on any change under the prefix.
+   */
+  async keys(prefix: string, options: { separator?: string; index?: number; wait?: string; signal?: AbortSignal } = {}): Promise<{ keys: string[]; index?: number }> {
+    const res = await this.#t.request<string[]>(keyPath(prefix), {
+      accept: [404], query: { keys: true, separator: options.separator, index: options.index, wait: options.wait },
+      timeoutMs: options.wait ? waitMs(options.wait) + 15_000 : undefined, signal: options.signal,
+    });
+    return { keys: res.status === 404 ? [] : res.body ?? [], index: res.index };
+  }
+
   /** Every key under a prefix (recurse), sorted by key, values decoded. */
   async list(prefix: string, options: { index?: number; wait?: string; signal?: AbortSignal } = {}): Promise<{ entries: { key: string; value: string; entry: KvEntry }[]; index?: number }> {
     const res = await this.#t.request<KvEntry[]>(keyPath(prefix), {

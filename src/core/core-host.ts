@@ -5,7 +5,9 @@
 //
 // Traps: if the core traps (abort, unreachable, out of memory), the call
 // returns a Decision with reason CORE_TRAPPED and no actions, the trap is
-// counted (trapCount), and a fresh instance is built and re-fed the last view.
+// counted (trapCount), and a fresh instance is built and re-fed the last view
+// and the model (identity, the last whole conf tree and the deltas since, the
+// newest processes/ row per fid, health).
 // What the rebuilt core forgets: pending Consul writes (their replies then get
 // CONSUL_REPLY_UNKNOWN_OP and no ack, so Motr re-sends after reconnecting) and
 // the last broadcast states (the next health payload is broadcast in full).
@@ -90,10 +92,15 @@ export class CoreHost {
   #module: WebAssembly.Module;
   #ex: CoreExports;
   #lastView: Uint8Array | null = null;
-  /** Model records re-fed after a trap: identity, conf tree, processes, health (by kind). */
+  /** Model records re-fed after a trap: identity and health (by kind). */
   readonly #replay = new Map<number, Uint8Array[]>();
   /** The links the shim holds (last LinkChanged record of each), re-fed after a trap after the cookie. */
   readonly #links = new Map<number, Uint8Array[]>();
+  /** The last whole conf tree, then the newest delta row of each object since: re-fed after a trap. */
+  #conf: Uint8Array[] = [];
+  readonly #confDelta = new Map<string, ConfRow>();
+  /** The newest processes/ row of each fid and the restart counters: re-fed after a trap as one record. */
+  readonly #processes = { index: 0, rows: new Map<string, ProcessRow>(), restarts: [] as { fid: Fid; count: number }[] };
   #traps = 0;
   /** Views of the core's memory for #writeMessage; rebuilt when memory.buffer changes. */
   #memory: ArrayBuffer | null = null;
@@ -134,6 +141,8 @@ export class CoreHost {
         }));
     }
   }
+  /** Bytes of the core instance's linear memory (it grows, never shrinks: the high-water mark of the model). */
+  get memoryBytes(): number { return this.#ex.memory.buffer.byteLength; }
 
   /** Traps caught since load (each rebuilt the instance). */
   get trapCount(): number { return this.#traps; }
@@ -251,36 +260,48 @@ export class CoreHost {
     return this.#run(rec);
   }
 
-  /** The conf tree (several records when big); the model is swapped in at the last one. */
+  /**
+   * The whole conf tree (several records when big); the model is swapped in
+   * at the last one. The parts are one load: if one traps, the rest are not
+   * fed (the rebuilt instance holds the last whole tree again) and the trap
+   * is what this returns.
+   */
   confLoaded(index: number, rows: ConfRow[]): Decision {
-    const recs: Uint8Array[] = [];
-    const PART = 2000;
-    for (let from = 0; from < Math.max(rows.length, 1); from += PART) {
-      const part = rows.slice(from, from + PART);
-      const flags = (from === 0 ? 1 : 0) | (from + PART >= rows.length ? 2 : 0);
-      recs.push(RecordWriter.record(EV_CONF_LOADED, (w) => {
-        w.u64(BigInt(index)).u8(flags).u32(part.length);
-        for (const r of part) {
-          w.u8(r.type).fid(r.fid).fid(r.parent ?? ZERO).fid(r.ref ?? ZERO).u8(r.kind ?? 0).u64(BigInt(r.modifyIndex ?? 0))
-            .str(r.key ?? '').str(r.name ?? '').str(r.endpoint ?? '').str(r.state ?? '');
-        }
-      }));
-    }
+    const recs = confRecords(index, rows, 0);
     let d: Decision | undefined;
-    for (const rec of recs) d = this.#run(rec);
-    this.#replay.set(EV_CONF_LOADED, recs);
+    for (const rec of recs) {
+      d = this.#run(rec);
+      if (d.reason.code === 'CORE_TRAPPED') return d;
+    }
+    this.#conf = recs;
+    this.#confDelta.clear();
     return d!;
   }
 
+  /**
+   * States of objects already in the model (the structure is unchanged),
+   * applied in place: what an outside write to m0conf/ costs (model-source.ts).
+   * Several records when big; each applies on its own.
+   */
+  confChanged(index: number, rows: ConfRow[]): Decision {
+    let d: Decision | undefined;
+    for (const rec of confRecords(index, rows, CONF_DELTA)) {
+      d = this.#run(rec);
+      if (d.reason.code === 'CORE_TRAPPED') return d;
+    }
+    for (const r of rows) this.#confDelta.set(fidKey(r.fid), r);
+    return d!;
+  }
+
+  /** processes/ rows (all of them, or only the changed ones: the core merges) and this node's restart counters. */
   processesLoaded(index: number, rows: ProcessRow[], restarts: { fid: Fid; count: number }[] = []): Decision {
-    const rec = RecordWriter.record(EV_PROCESSES_LOADED, (w) => {
-      w.u64(BigInt(index)).u32(rows.length);
-      for (const r of rows) w.fid(r.fid).str(r.event).str(r.type).u64(BigInt(r.modifyIndex));
-      w.u32(restarts.length);
-      for (const r of restarts) w.fid(r.fid).u32(r.count);
-    });
-    this.#replay.set(EV_PROCESSES_LOADED, [rec]);
-    return this.#run(rec);
+    const d = this.#run(processesRecord(index, rows, restarts));
+    if (d.reason.code !== 'CORE_TRAPPED') {
+      for (const r of rows) this.#processes.rows.set(fidKey(r.fid), r);
+      this.#processes.index = Math.max(this.#processes.index, index);
+      this.#processes.restarts = restarts;
+    }
+    return d;
   }
 
   healthViewed(index: number, service: string, rows: HealthRow[]): Decision {
@@ -407,14 +428,20 @@ export class CoreHost {
       refed = `last view re-fed (${d.reason.code})`;
     }
     let models = 0;
-    for (const recs of this.#replay.values()) {
+    const refeed = (recs: Uint8Array[]) => {
       for (const rec of recs) {
         try { writeInput(this.#ex, rec); this.#ex.handle(rec.length); models++; } catch { /* a model record that traps is dropped */ }
       }
-    }
-    for (const rec of [...this.#links.values()].flat()) {
-      try { writeInput(this.#ex, rec); this.#ex.handle(rec.length); models++; } catch { /* dropped like a model record */ }
-    }
+    };
+    // identity, the conf tree and its deltas, processes/, then health and the
+    // shim's cookie: each needs the ones before it; then the links held
+    refeed(this.#replay.get(EV_IDENTITY_SET) ?? []);
+    refeed(this.#conf);
+    if (this.#confDelta.size > 0) refeed(confRecords(0, [...this.#confDelta.values()], CONF_DELTA));
+    const p = this.#processes;
+    if (p.rows.size > 0 || p.restarts.length > 0) refeed([processesRecord(p.index, [...p.rows.values()], p.restarts)]);
+    for (const [kind, recs] of this.#replay) if (kind !== EV_IDENTITY_SET) refeed(recs);
+    refeed([...this.#links.values()].flat());
     if (models > 0) refed += `, ${models} model record(s) re-fed`;
     return {
       reason: { code: 'CORE_TRAPPED', text: `core trapped (${what}); instance rebuilt, ${refed}; trap #${this.#traps}` },
@@ -427,6 +454,39 @@ export class CoreHost {
 function writeU64(v: DataView, at: number, n: number): void {
   v.setUint32(at, n >>> 0, true);
   v.setUint32(at + 4, Math.floor(n / 0x1_0000_0000), true);
+}
+
+/** EV_CONF_LOADED flags (assembly/abi.ts): first part, last part, delta. */
+const CONF_FIRST = 1, CONF_LAST = 2, CONF_DELTA = 4;
+/** Rows per conf record: 2,000 rows of a 1,000-node tree take about 400 KB of the 1 MiB input region. */
+const CONF_PART = 2000;
+
+const fidKey = (f: Fid) => `${f.container}:${f.key}`;
+
+/** EV_CONF_LOADED records of rows: the parts of one whole tree, or self-contained deltas. */
+function confRecords(index: number, rows: ConfRow[], delta: 0 | typeof CONF_DELTA): Uint8Array[] {
+  const recs: Uint8Array[] = [];
+  for (let from = 0; from < Math.max(rows.length, 1); from += CONF_PART) {
+    const part = rows.slice(from, from + CONF_PART);
+    const flags = delta ? CONF_DELTA | CONF_FIRST | CONF_LAST : (from === 0 ? CONF_FIRST : 0) | (from + CONF_PART >= rows.length ? CONF_LAST : 0);
+    recs.push(RecordWriter.record(EV_CONF_LOADED, (w) => {
+      w.u64(BigInt(index)).u8(flags).u32(part.length);
+      for (const r of part) {
+        w.u8(r.type).fid(r.fid).fid(r.parent ?? ZERO).fid(r.ref ?? ZERO).u8(r.kind ?? 0).u64(BigInt(r.modifyIndex ?? 0))
+          .str(r.key ?? '').str(r.name ?? '').str(r.endpoint ?? '').str(r.state ?? '');
+      }
+    }));
+  }
+  return recs;
+}
+
+function processesRecord(index: number, rows: ProcessRow[], restarts: { fid: Fid; count: number }[]): Uint8Array {
+  return RecordWriter.record(EV_PROCESSES_LOADED, (w) => {
+    w.u64(BigInt(index)).u32(rows.length);
+    for (const r of rows) w.fid(r.fid).str(r.event).str(r.type).u64(BigInt(r.modifyIndex));
+    w.u32(restarts.length);
+    for (const r of restarts) w.fid(r.fid).u32(r.count);
+  });
 }
 
 /** The part of a Consul health entry the rule reads. */

@@ -10,6 +10,7 @@ import { ConsulClient } from '../consul/client.ts';
 import { CoreHost } from '../core/core-host.ts';
 import { ClusterViewSource } from '../model/cluster-view.ts';
 import { ModelSource } from '../model/model-source.ts';
+import { OwnWrites } from '../consul/own-writes.ts';
 import { createHttpApp, type HttpApp } from '../http/server.ts';
 import { createHandlers } from '../http/handlers/index.ts';
 import { formatFid, type Fid } from '../fid.ts';
@@ -79,8 +80,9 @@ export async function startHax(config: HaxConfig, log: Logger, options: StartOpt
   if (!identity.found) log.log('warn', 'no catalog service `hax` on this node; running without a process fid of its own', { node: identity.node });
 
   // the loop and what performs its actions
+  const ownWrites = new OwnWrites(() => writer.backlog > 0);   // the model watches skip re-reads that only hax's own writes caused
   const writer = new ConsulWriter(consul, {
-    onDone: (job, ok, index) => loop.handle({ type: 'consul-replied', opId: job.opId, ok, index }, { opId: job.opId }),
+    onDone: (job, ok, index) => { if (ok && index !== undefined) ownWrites.record(index); loop.handle({ type: 'consul-replied', opId: job.opId, ok, index }, { opId: job.opId }); },
     onRetry: (error, retryInMs, backlog) => log.log('warn', 'Consul write failed; retrying', { error: error.message, retryInMs, backlog }),
     onRefused: (job, error) => log.log('error', error.message, { code: error.code, opId: job.opId }),
   }, config.writeMode ?? 'txn');
@@ -107,10 +109,11 @@ export async function startHax(config: HaxConfig, log: Logger, options: StartOpt
   const consulLog = log.child('consul');
   const model = new ModelSource(consul, identity.node, {
     onConf: (index, rows) => loop.handle({ type: 'conf-loaded', index, rows }, { index, rows: rows.length }),
+    onConfChanged: (index, rows) => perform(core.confChanged(index, rows), { index, rows: rows.length }),
     onProcesses: (index, rows, restarts) => loop.handle({ type: 'processes-loaded', index, rows, restarts }, { index, rows: rows.length }),
     onHealth: (index, service, rows) => loop.handle({ type: 'health-viewed', index, service, rows }, { index, service, rows: rows.length }),
     onLog: (level, msg, fields) => consulLog.log(level, msg, fields),
-  });
+  }, ownWrites);
   const view = new ClusterViewSource(consul, {
     onView: (v, why) => loop.handle({ type: 'view-updated', view: v }, { why, confds: v.confds.length, rm: v.rm ? formatFid(v.rm.fid) : null }),
     onLeader: (value, session) => loop.handle({ type: 'leader-observed', value, session, nowMs: Date.now(), random: electionRandom() }),

@@ -8,9 +8,15 @@ import { parseFid } from '../fid.ts';
 import type { HealthRow, ProcessRow } from '../core/records.ts';
 import { parseConfTree, type KvItem } from './conf-tree.ts';
 import type { ConfRow } from '../core/records.ts';
+import { ConfDelta } from './conf-delta.ts';
+import type { OwnWrites } from '../consul/own-writes.ts';
+import { untilOutsideChange } from './own-write-gate.ts';
 
 export interface ModelEvents {
+  /** The whole conf tree (start-up, structure changed, index went back). */
   onConf(index: number, rows: ConfRow[]): void;
+  /** States of objects already in the model changed (conf-delta.ts); only those rows. */
+  onConfChanged(index: number, rows: ConfRow[]): void;
   onProcesses(index: number, rows: ProcessRow[], restarts: { fid: ReturnType<typeof parseFid> & object; count: number }[]): void;
   onHealth(index: number, service: string, rows: HealthRow[]): void;
   onLog(level: 'info' | 'warn' | 'debug', msg: string, fields?: Record<string, unknown>): void;
@@ -26,11 +32,12 @@ export const HEALTH_SERVICES = ['hax', 'confd', 'ios'];
  */
 export const MODEL_WATCH_INTERVAL_MS = 250;
 /**
- * m0conf/ is the whole conf tree: re-reading it costs hax 30–45 ms at 100
- * nodes (parse, model rebuild), so under churn it is read at most once a
- * second. Its structure changes at bootstrap; its states are hax's own
- * writes (already in the model) or other nodes' (which reach hax sooner
- * through the broadcast queue).
+ * m0conf/ is the whole conf tree. Only the keys whose ModifyIndex moved are
+ * looked at (conf-delta.ts) and only changed states reach the core, but
+ * Consul still sends the whole prefix (7 MB at 1,000 nodes), so under churn
+ * it is read at most once a second. Its structure changes at bootstrap; its
+ * states are hax's own writes (already in the model) or other nodes' (which
+ * reach hax sooner through the broadcast queue).
  */
 export const CONF_WATCH_INTERVAL_MS = 1000;
 type Status = HealthRow['nodeStatus'];
@@ -42,42 +49,71 @@ export class ModelSource {
   readonly #node: string;
   readonly #watches: BlockingWatch<unknown>[] = [];
   #restarts: { fid: NonNullable<ReturnType<typeof parseFid>>; count: number }[] = [];
-  #processes: { index: number; rows: ProcessRow[] } | undefined;
+  /** processes/ as last read: the newest row and ModifyIndex of each key, and the read's index. */
+  #processes: { index: number; rows: Map<string, ProcessRow> } | undefined;
+  readonly #conf = new ConfDelta();
 
-  constructor(consul: ConsulClient, node: string, events: ModelEvents) {
+  readonly #own: OwnWrites | undefined;
+
+  /** `own`: hax's own writes; with it, m0conf/ and processes/ are not read again after those alone (own-write-gate.ts). */
+  constructor(consul: ConsulClient, node: string, events: ModelEvents, own?: OwnWrites) {
     this.#consul = consul;
     this.#node = node;
     this.#events = events;
+    this.#own = own;
   }
 
   /** Starts every watch; resolves once each delivered its first result. */
   async start(): Promise<void> {
     const { onError, onSkip } = watchLogHooks((level, msg, fields) => this.#events.onLog(level, msg, fields));
-    const kvWatch = (prefix: string, onChange: (items: KvItem[], index: number) => void, minIntervalMs = MODEL_WATCH_INTERVAL_MS) => new BlockingWatch<KvItem[]>({
-      name: `kv ${prefix}`, onError: onError(`kv ${prefix}`), onSkip, minIntervalMs,
+    // no dedupe: each watch compares ModifyIndexes itself
+    const kvWatch = (prefix: string, onChange: (items: KvItem[], index: number) => void, minIntervalMs = MODEL_WATCH_INTERVAL_MS, gated = false) => new BlockingWatch<KvItem[]>({
+      name: `kv ${prefix}`, onError: onError(`kv ${prefix}`), onSkip, minIntervalMs, dedupe: false,
       fetch: async (index, wait, signal) => {
-        const r = await this.#consul.kv.list(prefix, { index, wait, signal });
+        let r;
+        if (gated && this.#own && index > 0) {
+          await untilOutsideChange(this.#consul, prefix, this.#own, index, wait, signal, onSkip);
+          r = await this.#consul.kv.list(prefix, { signal });
+        } else {
+          r = await this.#consul.kv.list(prefix, { index, wait, signal });
+        }
         return { value: r.entries.map((e) => ({ key: e.key, value: e.value, modifyIndex: e.entry.ModifyIndex })), index: r.index };
       },
       onChange,
     });
     const clientTypes = (await this.#consul.kv.get('m0_client_types').catch(() => undefined))?.value ?? '';
     const conf = kvWatch('m0conf/', (items, index) => {
-      this.#events.onConf(index, parseConfTree(items, clientTypes));
-      if (this.#processes) this.#events.onProcesses(this.#processes.index, this.#processes.rows, this.#restarts);
-    }, CONF_WATCH_INTERVAL_MS);
+      const change = this.#conf.change(items, index);
+      if (change.kind === 'delta') {
+        if (change.rows.length > 0) this.#events.onConfChanged(index, change.rows);
+        return;
+      }
+      this.#events.onLog('info', 'reading the whole conf tree', { index, keys: items.length, why: change.why });
+      const rows = parseConfTree(items, clientTypes);
+      this.#conf.remember(items, rows, index);
+      this.#events.onConf(index, rows);
+      // objects new to the model get their process states
+      if (this.#processes) this.#events.onProcesses(this.#processes.index, [...this.#processes.rows.values()], this.#restarts);
+    }, CONF_WATCH_INTERVAL_MS, true);
     const procs = kvWatch('processes/', (items, index) => {
+      // only keys whose ModifyIndex moved are parsed and handed on: the core merges
+      const known = this.#processes?.rows ?? new Map<string, ProcessRow>();
       const rows: ProcessRow[] = [];
+      const now = new Map<string, ProcessRow>();
       for (const it of items) {
+        const was = known.get(it.key);
+        if (was && was.modifyIndex === it.modifyIndex) { now.set(it.key, was); continue; }
         const fid = parseFid(it.key.slice('processes/'.length));
         if (!fid) continue;
         let v: { state?: unknown; type?: unknown } = {};
         try { v = JSON.parse(it.value) as typeof v; } catch { continue; }
-        rows.push({ fid, event: String(v.state ?? ''), type: String(v.type ?? ''), modifyIndex: it.modifyIndex });
+        const row = { fid, event: String(v.state ?? ''), type: String(v.type ?? ''), modifyIndex: it.modifyIndex };
+        now.set(it.key, row);
+        rows.push(row);
       }
-      this.#processes = { index, rows };
-      this.#events.onProcesses(index, rows, this.#restarts);
-    });
+      this.#processes = { index, rows: now };
+      if (rows.length > 0 || known.size === 0) this.#events.onProcesses(index, rows, this.#restarts);
+    }, MODEL_WATCH_INTERVAL_MS, true);
     const restarts = kvWatch(`${this.#node}/process_restarts/`, (items) => {
       this.#restarts = [];
       for (const it of items) {
@@ -85,7 +121,7 @@ export class ModelSource {
         const count = Number.parseInt(it.value.replace(/"/g, ''), 10);
         if (fid && Number.isFinite(count)) this.#restarts.push({ fid, count });
       }
-      if (this.#processes) this.#events.onProcesses(this.#processes.index, this.#processes.rows, this.#restarts);
+      if (this.#processes) this.#events.onProcesses(this.#processes.index, [], this.#restarts);
     });
     const health = HEALTH_SERVICES.map((service) => new BlockingWatch<HealthRow[]>({
       name: `health ${service}`, onError: onError(`health ${service}`), onSkip, minIntervalMs: MODEL_WATCH_INTERVAL_MS,

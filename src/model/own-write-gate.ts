@@ -1,0 +1,40 @@
+// In front of a model watch's read of a whole prefix: a blocking `?keys`
+// query (no values; a few bytes back) waits for a change under the prefix,
+// and when hax's own writes explain every index since the last read
+// (OwnWrites) it waits again instead of reading. hax writes m0conf/ and
+// processes/ with every Motr event; at 1,000 nodes a read of m0conf/ makes
+// Consul send 7 MB, so reading after each of hax's own writes cost Consul
+// about a core (issue 17). A change by anyone else is read as before.
+import type { ConsulClient } from '../consul/client.ts';
+import { TokenBucket, sleep } from '../consul/blocking.ts';
+import type { OwnWrites } from '../consul/own-writes.ts';
+
+/** Least average time between two `?keys` queries under churn (burst 2): hax's own writes come in bursts. */
+export const GATE_INTERVAL_MS = 50;
+/** A txn's index can wake the query before its reply reached hax's writer: with writes in flight, looked at once more after this. */
+export const REPLY_GRACE_MS = 30;
+
+/**
+ * Resolves once `prefix` changed after index `readAt` in a way hax's own
+ * writes do not explain (or the index went backwards, or the signal aborted).
+ */
+export async function untilOutsideChange(consul: ConsulClient, prefix: string, own: OwnWrites, readAt: number, wait: string, signal: AbortSignal,
+  onSkip: (reason: string) => void): Promise<void> {
+  const bucket = new TokenBucket(2, GATE_INTERVAL_MS);
+  let at = readAt;
+  while (!signal.aborted) {
+    const delay = bucket.take(performance.now());
+    if (delay > 0) await sleep(delay, signal);
+    const r = await consul.kv.keys(prefix, { separator: '/', index: at, wait, signal });
+    const now = r.index ?? 0;
+    if (now === at) continue;             // the wait ran out: nothing changed
+    if (now < at) return;                 // went backwards: read whole
+    if (!own.covers(at, now)) {
+      if (!own.inFlight()) return;          // someone else wrote: read at once
+      await sleep(REPLY_GRACE_MS, signal);  // our reply may still be on its way
+      if (!own.covers(at, now)) return;
+    }
+    onSkip(`kv ${prefix}: indexes ${at + 1}..${now} are hax's own writes; not read`);
+    at = now;
+  }
+}
