@@ -5,6 +5,7 @@
 // (ConfLoaded, ProcessesLoaded, HealthViewed); the rules read it instead of
 // Consul. Objects are kept in one array, found by fid through a map.
 import { formatFid } from '../codec/fid';
+import { PROCESS_EVENT_NAMES, PROCESS_TYPE_NAMES } from '../generated/protocol';
 
 // Object types (the host's conf records use the same numbers).
 export const O_OTHER: u8 = 0;
@@ -28,14 +29,9 @@ export const KIND_NAMES: Array<string> = ['other', 'hax', 'confd', 'ios', 'clien
 // Process events (chp_event) and types (chp_type), plus "none".
 export const EV_NONE: u8 = 255;
 export const PT_HA: u8 = 4;   // M0_CONF_HA_PROCESS_HA: hax-internal label for its own fid
-export const EVENT_NAMES: Array<string> = [
-  'M0_CONF_HA_PROCESS_STARTING', 'M0_CONF_HA_PROCESS_STARTED', 'M0_CONF_HA_PROCESS_STOPPING',
-  'M0_CONF_HA_PROCESS_STOPPED', 'M0_CONF_HA_PROCESS_DTM_RECOVERED',
-];
-export const TYPE_NAMES: Array<string> = [
-  'M0_CONF_HA_PROCESS_OTHER', 'M0_CONF_HA_PROCESS_KERNEL', 'M0_CONF_HA_PROCESS_M0MKFS',
-  'M0_CONF_HA_PROCESS_M0D', 'M0_CONF_HA_PROCESS_HA',
-];
+// The names come from the one source (protocol/constants.yaml); PT_HA is hax's own label, not Motr's.
+export const EVENT_NAMES: Array<string> = PROCESS_EVENT_NAMES;
+export const TYPE_NAMES: Array<string> = PROCESS_TYPE_NAMES.concat(['M0_CONF_HA_PROCESS_HA']);
 export const E_STARTING: u8 = 0;
 export const E_STARTED: u8 = 1;
 export const E_STOPPING: u8 = 2;
