@@ -180,8 +180,8 @@ cases.push({
 });
 const escapeRe = (t: string) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const ANOTHER: [string, string, string, string][] = [
-  ['a port changed', 'port: 21002', 'port: 21003', '2 key(s) or service(s) differ (first: "m0conf/nodes/srvnode-1/processes/4/endpoint": Consul has "inet:tcp:127.0.0.1@21002", the description gives "inet:tcp:127.0.0.1@21003")'],
-  ['a fidk changed', 'fidk: 4', 'fidk: 5', '8 key(s) are not in the description (first: "m0conf/nodes/0x6e00000000000001:0x1/processes/0x7200000000000001:0x4") and the description adds 8 key(s) (first: "m0conf/nodes/0x6e00000000000001:0x1/processes/0x7200000000000001:0x5")'],
+  ['a port changed', 'port: 21002', 'port: 21003', '3 key(s) or service(s) differ (first: "m0conf/nodes/srvnode-1/processes/4/endpoint": Consul has "inet:tcp:127.0.0.1@21002", the description gives "inet:tcp:127.0.0.1@21003")'],
+  ['a fidk changed', 'fidk: 4', 'fidk: 5', '9 key(s) are not in the description (first: "m0conf/nodes/0x6e00000000000001:0x1/processes/0x7200000000000001:0x4") and the description adds 9 key(s) (first: "m0conf/nodes/0x6e00000000000001:0x1/processes/0x7200000000000001:0x5")'],
   // Only adds keys: told from an interrupted run of the same description by the description's digest bootstrap recorded.
   ['a drive added', '[/dev/sdd, /dev/sde]', '[/dev/sdd, /dev/sde, /dev/sdf]', 'the description adds 2 key(s) (first: "m0conf/nodes/0x6e00000000000001:0x1/processes/0x7200000000000001:0x4/services/0x7300000000000001:0x7/sdevs/0x6400000000000001:0x5")'],
 ];
@@ -189,7 +189,7 @@ for (const [what, from, to, diff] of ANOTHER) {
   let path: string | undefined;
   cases.push({
     what: `bootstrap: another description on a seeded Consul (${what})`, status: 1, code: 'HAX_ERR_CLUSTER_EXISTS',
-    says: new RegExp(`already holds another cluster: 1 node\\(s\\) \\(srvnode-1\\), 45 bootstrap key\\(s\\), epoch "1", leader "srvnode-1" held by node srvnode-1, description sha256:[0-9a-f]{12}…; ${escapeRe(diff)}\\. Nothing was written\\.`),
+    says: new RegExp(`already holds another cluster: 1 node\\(s\\) \\(srvnode-1\\), 49 bootstrap key\\(s\\), epoch "1", leader "srvnode-1" held by node srvnode-1, description sha256:[0-9a-f]{12}…; ${escapeRe(diff)}\\. Nothing was written\\.`),
     args: (ctx) => ['bootstrap', '--consul', ctx.seeded.url, '--cluster', path ??= caseFile(readFileSync(EXAMPLE, 'utf8').replace(from, to)), '--motr-conf', MOTR_OUT],
   });
 }
