@@ -41,7 +41,7 @@ async function freshHax(): Promise<void> {
   [haPort, httpPort] = [await freePort(), await freePort()];
   base = `http://127.0.0.1:${httpPort}`;
   address = `tcp:127.0.0.1:${haPort}`;
-  hax = spawn(process.execPath, [BIN, 'run', '--consul', agent.url, '--listen', address, '--http', `127.0.0.1:${httpPort}`, '--log-level', 'error'],
+  hax = spawn(process.execPath, [...(process.env.HAX_BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.HAX_BENCH_PROFILE}`] : []), BIN, 'run', '--consul', agent.url, '--listen', address, '--http', `127.0.0.1:${httpPort}`, '--log-level', 'error'],
     { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
   for (let i = 0; ; i++) {
     try { if ((await fetch(`${base}/`)).ok) break; } catch { /* not yet */ }
