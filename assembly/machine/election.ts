@@ -158,7 +158,13 @@ export function onElectionTick(r: Reader, out: Out): void {
   const random = r.u32('random');
   if (r.failed) abort('event record malformed: ' + r.err.detail);
   const e = state.election;
-  if (!e.scheduled || nowMs < e.tickAtMs || !free() || e.inFlight != OP_NONE) {
+  if (e.scheduled && nowMs < e.tickAtMs && free() && e.inFlight == OP_NONE) {
+    // a host timer can fire a little early against the wall clock: ask again for the same time
+    emit(out, OP_NONE, '', '', [], e.tickAtMs);
+    out.reason('ELECTION_IDLE', 'election tick at ' + nowMs.toString() + ' before the attempt is due (' + e.tickAtMs.toString() + '): asked again');
+    return;
+  }
+  if (!e.scheduled || !free() || e.inFlight != OP_NONE) {
     out.reason('ELECTION_IDLE', 'election tick at ' + nowMs.toString() + ': nothing to do (key ' + (free() ? 'free' : 'held') + ')');
     return;
   }

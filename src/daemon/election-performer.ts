@@ -60,7 +60,7 @@ export class ElectionPerformer {
     this.#tick = setTimeout(() => {
       this.#tick = undefined;
       if (!this.#stopped) this.#report({ type: 'election-tick', nowMs: Date.now(), random: electionRandom() });
-    }, Math.max(0, atMs - Date.now()));
+    }, Math.max(0, atMs - Date.now()) + 1);   // +1: never before the time the core gave
     this.#tick.unref();
   }
 
