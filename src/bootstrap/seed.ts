@@ -29,7 +29,6 @@
 // be a part of the description, with the same values, to be completed.
 import { createHash } from 'node:crypto';
 import type { ConsulClient } from '../consul/client.ts';
-import { ConsulTransport } from '../consul/transport.ts';
 import { TXN_MAX_OPS, type TxnKvOp } from '../consul/txn.ts';
 import { ConsulError, HaxError } from '../errors.ts';
 import { DEFAULT_CLIENT_TYPES, show, type Cluster, type ClusterProcess } from './cluster.ts';
@@ -102,8 +101,7 @@ async function registerProcess(consul: ConsulClient, node: string, p: ClusterPro
 
 /** Names of the cluster's Consul members (nodes with an agent of their own). */
 async function memberNames(consul: ConsulClient): Promise<Set<string>> {
-  const res = await new ConsulTransport(consul.url).request<{ Name: string }[]>('/v1/agent/members');
-  return new Set((res.body ?? []).map((m) => m.Name));
+  return new Set((await consul.agent.members()).map((m) => m.Name));
 }
 
 /**
@@ -122,7 +120,7 @@ async function takeLeader(consul: ConsulClient, holder: string, agentNode: strin
   const session = await consul.session.create({ Name: 'leader', Node: agentNode, Checks: checks, LockDelay: '2s' });
   if (await consul.kv.acquire('leader', holder, session)) return session;
   // Not ours to hold: the session would outlive this command otherwise.
-  await new ConsulTransport(consul.url).request(`/v1/session/destroy/${encodeURIComponent(session)}`, { method: 'PUT' });
+  await consul.session.destroy(session);
   const now = await consul.kv.get('leader');
   const owner = now?.entry.Session ? await consul.session.info(now.entry.Session) : undefined;
   throw new HaxError('HAX_ERR_CLUSTER_EXISTS', `the leader key cannot be taken for ${holder}: ${now?.entry.Session
@@ -204,9 +202,7 @@ export async function bootstrapCluster(consul: ConsulClient, cluster: Cluster, o
   const leaderSession = leader?.entry.Session ? await consul.session.info(leader.entry.Session) : undefined;
   // This node's services, registered through its agent; the other nodes' are
   // registered by their own hax from hax/services/ (service-registrations.ts).
-  type Svc = { Service: string; Address: string; Port: number };
-  const transport = new ConsulTransport(consul.url);
-  const agentServices = (await transport.request<Record<string, Svc>>('/v1/agent/services')).body ?? {};
+  const agentServices = await consul.agent.services();
 
   const wanted = new Set(want.map(([k]) => k));
   const conflicts: Found[] = [], extras: Found[] = [];

@@ -6,6 +6,9 @@ export interface ServiceRegistration {
   Check?: { CheckID?: string; Name?: string; TTL?: string; Status?: 'passing' | 'warning' | 'critical' };
 }
 
+/** A service as /v1/agent/services lists it (the fields hax reads). */
+export interface AgentService { ID: string; Service: string; Address?: string; Port?: number; Meta?: Record<string, string> }
+
 export class AgentEndpoint {
   readonly #t: ConsulTransport;
   constructor(transport: ConsulTransport) { this.#t = transport; }
@@ -13,6 +16,16 @@ export class AgentEndpoint {
   async nodeName(): Promise<string> {
     const res = await this.#t.request<{ Config: { NodeName: string } }>('/v1/agent/self');
     return res.body!.Config.NodeName;
+  }
+
+  /** The services registered on this agent, by service ID. */
+  async services(): Promise<Record<string, AgentService>> {
+    return (await this.#t.request<Record<string, AgentService>>('/v1/agent/services')).body ?? {};
+  }
+
+  /** The cluster's members as this agent's gossip sees them (Status 1: alive). */
+  async members(): Promise<{ Name: string; Status: number }[]> {
+    return (await this.#t.request<{ Name: string; Status: number }[]>('/v1/agent/members')).body ?? [];
   }
 
   async registerService(reg: ServiceRegistration): Promise<void> {

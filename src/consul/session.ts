@@ -18,4 +18,10 @@ export class SessionEndpoint {
     const res = await this.#t.request<{ ID: string }>('/v1/session/create', { method: 'PUT', body: JSON.stringify(body) });
     return res.body!.ID;
   }
+
+  /** Destroys a session (a key it holds is released); true when Consul said so. */
+  async destroy(id: string): Promise<boolean> {
+    const res = await this.#t.request<boolean>(`/v1/session/destroy/${encodeURIComponent(id)}`, { method: 'PUT' });
+    return res.status === 200 && res.body === true;
+  }
 }

@@ -5,7 +5,6 @@
 // core asks for. It decides nothing: a failed call is reported as not ok.
 import { randomInt } from 'node:crypto';
 import type { ConsulClient } from '../consul/client.ts';
-import { ConsulTransport } from '../consul/transport.ts';
 import type { CoreAction } from '../core/core-host.ts';
 import type { CoreEvent } from '../core/core-events.ts';
 import type { Logger } from '../log.ts';
@@ -49,7 +48,7 @@ export class ElectionPerformer {
     this.#session = '';
     if (!session) return;
     try {
-      await new ConsulTransport(this.#consul.url).request(`/v1/session/destroy/${encodeURIComponent(session)}`, { method: 'PUT' });
+      await this.#consul.session.destroy(session);
     } catch (error) {
       this.#log.log('warn', 'RC election: could not destroy the session at stop; it dies with its checks', { session, error: (error as Error).message });
     }
@@ -79,7 +78,7 @@ export class ElectionPerformer {
           break;
         case 'destroy-session':
           if (this.#session === a.session) this.#session = '';
-          ok = (await new ConsulTransport(this.#consul.url).request(`/v1/session/destroy/${encodeURIComponent(a.session)}`, { method: 'PUT' })).status === 200;
+          ok = await this.#consul.session.destroy(a.session);
           break;
       }
     } catch (error) {

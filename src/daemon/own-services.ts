@@ -10,7 +10,6 @@
 // again only when its http_port is not the one hax serves on — hax is
 // starting, so its own check passing is the truth.
 import type { ConsulClient } from '../consul/client.ts';
-import { ConsulTransport } from '../consul/transport.ts';
 import { parseRegistration, SERVICES_PREFIX } from '../bootstrap/service-registrations.ts';
 
 export interface OwnServicesResult {
@@ -27,7 +26,7 @@ export async function registerOwnServices(consul: ConsulClient, node: string, lo
   const { entries } = await consul.kv.list(`${SERVICES_PREFIX}${node}/`);
   const result: OwnServicesResult = { registered: [], refused: [] };
   if (entries.length === 0) return result;   // a cluster bootstrapped by other tools registers its services itself
-  const have = (await new ConsulTransport(consul.url).request<Record<string, unknown>>('/v1/agent/services')).body ?? {};
+  const have = await consul.agent.services();
   for (const e of entries) {
     const reg = parseRegistration(e.value);
     if (!reg || e.key !== `${SERVICES_PREFIX}${node}/${reg.ID}`) { result.refused.push(e.key); continue; }
@@ -43,8 +42,7 @@ export async function registerOwnServices(consul: ConsulClient, node: string, lo
 /** Records the HTTP port hax serves on: the `hax` service's http_port meta (when it differs) and KV ports/<node>/hax. */
 export async function recordHttpPort(consul: ConsulClient, node: string, haxServiceId: string | undefined, port: number): Promise<void> {
   if (haxServiceId) {
-    type Svc = { ID: string; Service: string; Address?: string; Port?: number; Meta?: Record<string, string> };
-    const svc = (await new ConsulTransport(consul.url).request<Record<string, Svc>>('/v1/agent/services')).body?.[haxServiceId];
+    const svc = (await consul.agent.services())[haxServiceId];
     if (svc && svc.Service === 'hax' && svc.Meta?.http_port !== String(port)) {
       await consul.agent.registerService({
         ID: svc.ID, Name: svc.Service, Address: svc.Address, Port: svc.Port, Meta: { ...svc.Meta, http_port: String(port) },
