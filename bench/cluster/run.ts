@@ -15,6 +15,7 @@ import { readFileSync } from 'node:fs';
 import { startClusterWorld, PROCESS_FID, type ClusterWorld, type ClusterNode } from '../../test/cluster/_world.ts';
 import { Peer, pfid } from '../../test/behaviour/_world.ts';
 import { percentile, printTable, writeResult } from '../lib/report.ts';
+import { waitFor } from '../../test/helpers/wait.ts';
 
 const arg = (name: string, dflt: string) => { const i = process.argv.indexOf(name); return i >= 0 ? process.argv[i + 1]! : dflt; };
 const SIZES = arg('--sizes', '3,5,10').split(',').map(Number);
@@ -22,12 +23,9 @@ const ROUNDS = Number(arg('--rounds', '1'));
 const GONE = ['M0_NC_TRANSIENT', 'M0_NC_FAILED'];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Waits for `check` (test/helpers/wait.ts) and gives the time it held. */
 async function until(what: string, ms: number, check: () => boolean | Promise<boolean>, stepMs = 10): Promise<number> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms / 1000} s`);
-    await sleep(stepMs);
-  }
+  await waitFor(what, check, ms, stepMs);
   return Date.now();
 }
 

@@ -13,6 +13,7 @@ import { startDevAgent, type DevAgent } from '../../src/consul/dev-agent.ts';
 import { ConsulClient } from '../../src/consul/client.ts';
 import { readClusterFile } from '../../src/bootstrap/cluster.ts';
 import { BOOTSTRAP_KEY, seedCluster } from '../../src/bootstrap/seed.ts';
+import { agentSettled } from '../helpers/agent-settled.ts';
 
 const BIN = new URL('../../bin/hax.js', import.meta.url).pathname;
 const EXAMPLE = new URL('../../docs/examples/cluster.yaml', import.meta.url).pathname;
@@ -20,21 +21,10 @@ const hax = runHax;
 const dir = mkdtempSync(join(tmpdir(), 'hax-bootstrap-'));
 const file = (name: string, text: string) => { const p = join(dir, name); writeFileSync(p, text); return p; };
 
-/** Waits until the agent has registered itself (its node, the consul service) in the catalog, which it does shortly after start. */
-async function settled(agent: DevAgent): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const nodes = await (await fetch(`${agent.url}/v1/catalog/nodes`)).json() as { Node: string }[];
-    const services = await (await fetch(`${agent.url}/v1/catalog/services`)).json() as Record<string, unknown>;
-    if (nodes.some((n) => n.Node === agent.nodeName) && 'consul' in services) return;
-    if (Date.now() > deadline) assert.unreachable(`agent ${agent.nodeName} did not register itself in the catalog in 20 s`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 /** Everything bootstrap could change: every KV entry (with its index and session), every service and every check. */
 async function snapshot(agent: DevAgent): Promise<string> {
-  await settled(agent);
+  await agentSettled(agent);
   const get = async (path: string) => {
     const res = await fetch(`${agent.url}${path}`);
     if (res.status === 404) return null;

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { startConsulCluster, type ConsulCluster } from '../../src/consul/cluster.ts';
 import { freePort } from '../../src/consul/dev-agent.ts';
 import { runHax, HAX_BIN } from '../helpers/cli.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const NODES = 5;
 let cluster: ConsulCluster | undefined;
@@ -66,12 +67,7 @@ test('each node\'s hax registers its node\'s services on its own agent; every re
       { cwd: dir, stdio: 'ignore' }));
   }
   for (const port of ports) {
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      try { if ((await fetch(`http://127.0.0.1:${port}/`)).ok) break; } catch { /* not yet */ }
-      if (Date.now() > deadline) assert.unreachable(`hax on port ${port} did not answer GET / within 60 s`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    await waitFor(`hax on port ${port} answering GET /`, async () => { try { return (await fetch(`http://127.0.0.1:${port}/`)).ok; } catch { return false; } }, 60_000, 200);
   }
   const server = cluster!.agent('srvnode-2').url;
   for (let i = 1; i <= NODES; i++) {

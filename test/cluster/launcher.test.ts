@@ -5,6 +5,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { startConsulCluster, type ConsulCluster } from '../../src/consul/cluster.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 let cluster: ConsulCluster | undefined;
 test.after(async () => { await cluster?.stop(); });
@@ -12,14 +13,6 @@ test.after(async () => { await cluster?.stop(); });
 const get = async <T>(url: string): Promise<T> => (await fetch(url)).json() as Promise<T>;
 const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch { return false; } };
 
-/** Polls `check` every 200 ms; fails the test with `what` when `ms` pass first. */
-async function until(what: string, ms: number, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) assert.unreachable(`${what}: not within ${ms / 1000} s`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 const serfHealth = async (from: string, node: string) =>
   (await get<{ CheckID: string; Status: string }[]>(`${from}/v1/health/node/${node}`)).find((c) => c.CheckID === 'serfHealth')?.Status;
@@ -43,10 +36,10 @@ test('a client killed with -9 is failed by gossip (serfHealth critical), and ali
   const pid = victim.pid();
   await victim.kill();
   assert.not.ok(alive(pid));
-  await until('serfHealth of the killed node critical', 30_000, async () => await serfHealth(server.url, victim.name) === 'critical');
+  await waitFor('serfHealth of the killed node critical', async () => await serfHealth(server.url, victim.name) === 'critical', 30_000, 200);
   await victim.restart();
   assert.is.not(victim.pid(), pid);
-  await until('serfHealth of the restarted node passing', 30_000, async () => await serfHealth(server.url, victim.name) === 'passing');
+  await waitFor('serfHealth of the restarted node passing', async () => await serfHealth(server.url, victim.name) === 'passing', 30_000, 200);
 });
 
 test('stop() stops every agent by pid', async () => {

@@ -5,18 +5,13 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { startClusterWorld, PROCESS_FID, type ClusterWorld, type ClusterNode } from './_world.ts';
 import { Peer, pfid } from '../behaviour/_world.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 let world: ClusterWorld | undefined;
 test.after(async () => { await world?.stop(); });
 
-/** Polls every 100 ms; fails with `what` and `detail()` when `ms` pass first. */
-async function until(what: string, ms: number, check: () => boolean | Promise<boolean>, detail: () => string = () => ''): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) assert.unreachable(`${what}: not within ${ms / 1000} s ${detail()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** Waits for `check` (polled every 100 ms); fails with `what` and `detail()` when `ms` pass first. */
+const until = (what: string, ms: number, check: () => boolean | Promise<boolean>, detail?: () => string) => waitFor(what, check, ms, 100, detail);
 const fidsOf = (n: ClusterNode) => n.processes.map((p) => PROCESS_FID(p.fidk));
 /** "node/process: fid" for each process of `nodes` that has not heard one of `states` of each other process of `fids`. */
 const missingNotes = (nodes: ClusterNode[], fids: string[], ...states: string[]) => nodes.flatMap((n) => n.peers.flatMap((p) =>

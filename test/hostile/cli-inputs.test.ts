@@ -21,6 +21,7 @@ import { stringify } from 'yaml';
 import { startDevAgent, type DevAgent } from '../../src/consul/dev-agent.ts';
 import { loadCluster } from '../../src/bootstrap/validate.ts';
 import { HAX_BIN } from '../helpers/cli.ts';
+import { agentSettled } from '../helpers/agent-settled.ts';
 
 const EXAMPLE = new URL('../../docs/examples/cluster.yaml', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'hax-hostile-cli-'));
@@ -315,17 +316,6 @@ function run(args: string[], stdin?: string | Buffer): Promise<Omit<Outcome, 'co
   });
 }
 
-/** Waits until the agent has registered itself (its node, the consul service) in the catalog, which it does shortly after start. */
-async function settled(agent: DevAgent): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const nodes = await (await fetch(`${agent.url}/v1/catalog/nodes`)).json() as { Node: string }[];
-    const services = await (await fetch(`${agent.url}/v1/catalog/services`)).json() as Record<string, unknown>;
-    if (nodes.some((n) => n.Node === agent.nodeName) && 'consul' in services) return;
-    if (Date.now() > deadline) assert.unreachable(`agent ${agent.nodeName} did not register itself in the catalog in 20 s`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 /** Everything a command could have changed in an agent: KV (with indexes and sessions), services, checks, sessions. */
 async function consulState(agent: DevAgent): Promise<string> {
@@ -349,7 +339,7 @@ function everything() {
   return world ??= (async () => {
     const [empty, seeded] = await Promise.all([startDevAgent({ nodeName: NODE }), startDevAgent({ nodeName: 'srvnode-1' })]);
     const ctx = { empty, seeded };
-    await Promise.all([settled(empty), settled(seeded)]);
+    await Promise.all([agentSettled(empty), agentSettled(seeded)]);
     const seed = await run(['bootstrap', '--consul', seeded.url, '--cluster', EXAMPLE]);
     assert.is(seed.status, 0, seed.stderr);
     const before = { empty: await consulState(empty), seeded: await consulState(seeded) };
