@@ -11,6 +11,7 @@
 // The original on this machine: 7.8 s and 366 ms at 100 nodes.
 // hax runs in its own process (hax-child.ts), as in production.
 // Usage: node --import tsx bench/hare-layout/run.ts [--quick]
+import { FIXTURES_DIR } from '../../test/helpers/fixtures.ts';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
@@ -26,7 +27,7 @@ import { percentile, printTable, writeResult } from '../lib/report.ts';
 import { postFresh } from '../lib/post.ts';
 import { loadSeed, type SeedCluster, type SeedProcess } from '../../test/helpers/hare-seed.ts';
 
-const FIXTURE = fileURLToPath(new URL('../../../shared/fixtures/hare-layout/', import.meta.url));
+const FIXTURE = `${FIXTURES_DIR}hare-layout/`;
 const quick = process.argv.includes('--quick');
 // 1,000 nodes take a few minutes (seeding 45,000 keys and 4,000 services); CI's quick mode leaves them out
 const SIZES = (process.env.HAX_BENCH_SIZES ?? (quick ? '1,10,100' : '1,10,100,1000')).split(',').map(Number);

@@ -7,17 +7,17 @@
 // input/output regions, the initial heap) drops out. Baseline, same run: the
 // host's V8 heap holding the same tree as parsed rows (ConfRow[]).
 // Usage: node --expose-gc --import tsx bench/model-memory/run.ts [--quick]
+import { FIXTURES_DIR } from '../../test/helpers/fixtures.ts';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { CoreHost } from '../../src/core/core-host.ts';
 import { CONF, type ConfRow } from '../../src/core/records.ts';
 import { parseConfTree, type KvItem } from '../../src/model/conf-tree.ts';
 import { printTable, writeResult } from '../lib/report.ts';
 
-const FIXTURE = fileURLToPath(new URL('../../../shared/fixtures/hare-layout/', import.meta.url));
+const FIXTURE = `${FIXTURES_DIR}hare-layout/`;
 const quick = process.argv.includes('--quick');
 const SIZES = quick ? [100, 500, 1000] : [100, 250, 500, 750, 1000];
 const RELOADS = 3;

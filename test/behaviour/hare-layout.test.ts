@@ -1,11 +1,11 @@
 // hax runs unchanged on a Consul seeded by the original's own layout
 // (../shared/fixtures/hare-layout/seed.py, 10 nodes) and serves its
 // processes: entrypoint, NVEC GET, process events, the service watch payload.
+import { FIXTURES_DIR } from '../helpers/fixtures.ts';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { startDevAgent, freePort } from '../../src/consul/dev-agent.ts';
 import { ConsulClient } from '../../src/consul/client.ts';
 import { startHax } from '../../src/daemon/hax-daemon.ts';
@@ -15,7 +15,7 @@ import { Peer, pfid, until } from './_world.ts';
 import { formatFid } from '../../src/fid.ts';
 import { testUnless } from '../helpers/skip.ts';
 
-const FIXTURE = fileURLToPath(new URL('../../../shared/fixtures/hare-layout/', import.meta.url));
+const FIXTURE = `${FIXTURES_DIR}hare-layout/`;
 const present = existsSync(`${FIXTURE}seed.py`) && existsSync(`${FIXTURE}cluster-10.json`);
 
 testUnless(present ? undefined : `the hare-layout fixture is absent (${FIXTURE}seed.py, cluster-10.json)`, 'hare layout')('serves the processes of a cluster seeded by the original hare layout (10 nodes)', async () => {

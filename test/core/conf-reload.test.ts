@@ -3,13 +3,13 @@
 // Consul write in flight. The tree comes from the hare-layout seeder
 // (../shared/fixtures/hare-layout/seed.py) and is parsed as the daemon parses
 // it; the WASM core runs alone, without Consul.
+import { FIXTURES_DIR } from '../helpers/fixtures.ts';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { CoreHost } from '../../src/core/core-host.ts';
 import { Codec } from '../../src/core/codec.ts';
 import { RecordWriter, CONF, type ConfRow } from '../../src/core/records.ts';
@@ -17,7 +17,7 @@ import { EV_CONF_LOADED } from '../../src/core/abi.ts';
 import { parseConfTree, type KvItem } from '../../src/model/conf-tree.ts';
 import { parseFid, formatFid } from '../../src/fid.ts';
 
-const FIXTURE = fileURLToPath(new URL('../../../shared/fixtures/hare-layout/', import.meta.url));
+const FIXTURE = `${FIXTURES_DIR}hare-layout/`;
 const present = existsSync(`${FIXTURE}seed.py`);
 const skip = (name: string) => console.log(`skipped: ${name}: the hare-layout seeder is absent (${FIXTURE}seed.py)`);
 const RELOADS = 12;

@@ -4,13 +4,13 @@
 // is acknowledged, the model keeps all 1,000 nodes and 4,000 processes, and
 // no write in flight is dropped. Correctness only: nothing here is timed.
 // The cluster is the hare-layout seeder's (../shared/fixtures/hare-layout/).
+import { FIXTURES_DIR } from '../helpers/fixtures.ts';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startDevAgent, freePort, type DevAgent } from '../../src/consul/dev-agent.ts';
 import { ConsulClient } from '../../src/consul/client.ts';
 import { startHax, type RunningHax } from '../../src/daemon/hax-daemon.ts';
@@ -20,7 +20,7 @@ import { Peer, pfid, until } from '../behaviour/_world.ts';
 import { loadSeed, type SeedCluster } from '../helpers/hare-seed.ts';
 import { parseFid } from '../../src/fid.ts';
 
-const FIXTURE = fileURLToPath(new URL('../../../shared/fixtures/hare-layout/', import.meta.url));
+const FIXTURE = `${FIXTURES_DIR}hare-layout/`;
 const present = existsSync(`${FIXTURE}seed.py`);
 const WHOLE_REREADS = 5;
 const MIN_EVENTS_PER_PEER = 60;
