@@ -49,7 +49,7 @@ export const TRANSITIONS: Array<Transition> = [
   new Transition(EV_CONSUL_REPLIED, 'ConsulReplied', onConsulReplied,
     'EVENT_RECORDED WRITE_DURABLE EVENT_WRITE_FAILED CONSUL_REPLY_UNKNOWN_OP'),
   new Transition(EV_HEALTH_REPORTED, 'HealthReported', onHealthReported,
-    'HEALTH_ACTED HEALTH_NO_CHANGE'),
+    'HEALTH_ACTED HEALTH_TOLD_LOCALLY HEALTH_NO_CHANGE'),
   new Transition(EV_IDENTITY_SET, 'IdentitySet', onIdentitySet, 'IDENTITY_SET'),
   new Transition(EV_CONF_LOADED, 'ConfLoaded', onConfLoaded, 'CONF_LOADED CONF_UPDATED CONF_PART_ORPHANED'),
   new Transition(EV_PROCESSES_LOADED, 'ProcessesLoaded', onProcessesLoaded, 'PROCESSES_LOADED'),
@@ -98,7 +98,7 @@ function onViewUpdated(r: Reader, out: Out): void {
     // was RC (the old RC itself, say) are announced now, from the model's health.
     const procs = new Array<i32>();
     for (let i = 0; i < state.model.objs.length; i++) if (state.model.objs[i].type == O_PROCESS) procs.push(i);
-    const acted = actOnHealth(procs, out, true);
+    const acted = actOnHealth(procs, out, true).recorded;
     if (acted.length > 0) { out.reason('RC_DUTIES_TAKEN', stored + '; this node became the RC: ' + acted); return; }
   }
   out.reason('VIEW_STORED', stored);

@@ -9,8 +9,13 @@
 //      itself or an mkfs run, and only when processes/<fid> is not already
 //      STOPPED (idempotent: a replayed payload does nothing);
 //   4. acting = processes/<fid> STOPPED + BQ PROCESS-STATE-UPDATE + expansion
-//      KV states in one txn, and OFFLINE (TRANSIENT) broadcast to every link.
-// Reason codes: HEALTH_ACTED, HEALTH_NO_CHANGE (+ "stale payload" in the text).
+//      KV states in one txn, and OFFLINE (TRANSIENT) broadcast to every link;
+//   5. a node that is not the RC tells its own links at once about the
+//      processes of a node Consul says is dead (expansion notes only, once,
+//      nothing written), instead of waiting for the RC's record to come back
+//      through the BQ: the original left them to the RC alone (§7), which
+//      put a raft write and a second watch hop before every survivor's note.
+// Reason codes: HEALTH_ACTED, HEALTH_TOLD_LOCALLY, HEALTH_NO_CHANGE (+ "stale payload" in the text).
 // Before the conf tree is loaded the model is empty: no process of the
 // payload is known, so the answer is HEALTH_NO_CHANGE by the same rule.
 import { Reader } from '../codec/reader';
@@ -85,12 +90,22 @@ function onHealthWithModel(e: HealthReported, consulIndex: u64, out: Out): void 
   }
   const acted = actOnHealth(procs, out);
   const staleNote = (stale ? ' (payload index ' + consulIndex.toString() + ' older than the model\'s ' + m.healthIndex.toString() + ': the model\'s health was used)' : '') + aheadNote;
-  if (acted.length == 0) {
-    out.reason('HEALTH_NO_CHANGE', e.entries.toString() + ' entr(ies), ' + procs.length.toString() +
-      ' process(es) of the conf tree: none newly OFFLINE/FAILED on this node' + staleNote);
+  if (acted.recorded.length > 0) {
+    out.reason('HEALTH_ACTED', acted.recorded + (acted.told.length ? '; ' + acted.told : '') + staleNote);
     return;
   }
-  out.reason('HEALTH_ACTED', acted + staleNote);
+  if (acted.told.length > 0) {
+    out.reason('HEALTH_TOLD_LOCALLY', acted.told + staleNote);
+    return;
+  }
+  out.reason('HEALTH_NO_CHANGE', e.entries.toString() + ' entr(ies), ' + procs.length.toString() +
+    ' process(es) of the conf tree: none newly OFFLINE/FAILED on this node' + staleNote);
+}
+
+/** What actOnHealth did: recorded (this node's share, or the RC's), told (a non-RC node's early word to its links); '' for nothing. */
+export class HealthActs {
+  recorded: string = '';
+  told: string = '';
 }
 
 /**
@@ -99,9 +114,11 @@ function onHealthWithModel(e: HealthReported, consulIndex: u64, out: Out): void 
  * announce (with deadNodesOnly, only the RC's share: processes of other nodes
  * that are dead). Returns what was done ('' for nothing).
  */
-export function actOnHealth(procs: Array<i32>, out: Out, deadNodesOnly: bool = false): string {
+export function actOnHealth(procs: Array<i32>, out: Out, deadNodesOnly: bool = false): HealthActs {
   const m = state.model;
   const plan = new Plan();
+  const told = new Plan();
+  let toldWhat = '';
   let acted = '';
   let txns = 0;
   const myHost = state.host;
@@ -109,13 +126,25 @@ export function actOnHealth(procs: Array<i32>, out: Out, deadNodesOnly: bool = f
     const p = procs[x];
     const o = m.get(p);
     const h = currentHealth(m, p, myHost);
-    if (h != H_OFFLINE && h != H_FAILED) continue;
+    if (h != H_OFFLINE && h != H_FAILED) { o.toldDown = false; continue; }
     if (state.isHax(o.c, o.k) || o.kind == K_HAX || o.ptype == T_M0MKFS) continue;
     const n = m.nodeOf(p);
     const host = n >= 0 ? m.get(n).host : '';
     const local = host == myHost;
     const deadNode = !m.nodeHealth.has(host) || m.nodeHealth.get(host) != HEALTH_PASSING;
-    if (!local && !(state.isRc && deadNode)) continue;
+    if (!local && !state.isRc) {
+      // Not ours to record, but this node's processes need not wait for the
+      // RC's record to travel back through the BQ (a raft write and a second
+      // watch hop): a node Consul says is dead is told to the local links
+      // now, once. Nothing is written; the RC's record follows as before.
+      if (!deadNodesOnly && knownDead(host) && o.event != E_STOPPED && !o.toldDown) {
+        expand(told, p, h, false, true, false);
+        o.toldDown = true;
+        toldWhat += (toldWhat.length ? ', ' : '') + o.fid + ' (node ' + host + ' dead)';
+      }
+      continue;
+    }
+    if (!local && !deadNode) continue;
     // the RC's take-over acts only on nodes Consul has said are dead, never on a node whose health is not known yet
     if (deadNodesOnly && (local || !m.nodeHealth.has(host) || m.nodeHealth.get(host) == HEALTH_PASSING)) continue;
     if (o.event == E_STOPPED) continue;
@@ -135,7 +164,19 @@ export function actOnHealth(procs: Array<i32>, out: Out, deadNodesOnly: bool = f
     txns += commit(out, one, c);
     acted += (acted.length ? ', ' : '') + fid + (local ? '' : ' (node ' + host + ' dead, this node is RC)');
   }
-  if (plan.size == 0) return '';
+  const done = new HealthActs();
+  if (told.size > 0) {
+    emitBroadcast(out, told, 0, [], [], false);
+    done.told = toldWhat + ' told to this node\'s links as ' + told.summary() + '; the RC records and publishes them';
+  }
+  if (plan.size == 0) return done;
   emitBroadcast(out, plan, 0, [], [], false);
-  return acted + ' went OFFLINE: processes/<fid> STOPPED in ' + txns.toString() + ' txn(s), broadcast ' + plan.summary();
+  done.recorded = acted + ' went OFFLINE: processes/<fid> STOPPED in ' + txns.toString() + ' txn(s), broadcast ' + plan.summary();
+  return done;
+}
+
+/** Consul has said the node's serfHealth is not passing (an unknown node is not dead). */
+function knownDead(host: string): bool {
+  const m = state.model;
+  return m.nodeHealth.has(host) && m.nodeHealth.get(host) != HEALTH_PASSING;
 }

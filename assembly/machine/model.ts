@@ -78,6 +78,9 @@ export class Obj {
   ptypeLate: u8 = EV_NONE;
   keyIndex: u64 = 0;          // last processes/<fid> ModifyIndex acted on by POST /watcher/processes
   check: u8 = CHECK_NONE;     // Consul service check
+  // A non-RC hax told its links this process is down (its node died) before
+  // the RC's record of it arrives: told once, until it is seen healthy again.
+  toldDown: bool = false;
   restarts: u32 = 0;          // <node>/process_restarts/<fid>
   // services: last event (EVENT_SERVICE), counted
   lastServiceEvent: string = '';

@@ -81,6 +81,8 @@ export class Peer {
   readonly link: LinkClient;
   /** Raw messages as they came; decoded on first read (decoding is slow, and benches time the link's other side). */
   readonly #raw: Uint8Array[] = [];
+  /** Date.now() when each raw message came (benches time notes without polling fast). */
+  readonly #rawAt: number[] = [];
   readonly #decoded: HaMsg[] = [];
   readonly replies: EntrypointRep[] = [];
   readonly #waiting = new Map<number, () => void>();
@@ -93,7 +95,7 @@ export class Peer {
     this.#codec = codec;
     this.#type = type;
     this.link = new LinkClient({ address, processFid: fid });
-    this.link.on('message', (tag, msg) => { this.#raw.push(msg.slice()); this.link.delivered(tag); });
+    this.link.on('message', (tag, msg) => { this.#raw.push(msg.slice()); this.#rawAt.push(Date.now()); this.link.delivered(tag); });
     this.link.on('delivered', (tag) => { this.#waiting.get(tag)?.(); this.#waiting.delete(tag); });
     this.link.on('entrypoint-reply', (rep) => this.replies.push(rep));
     this.link.on('error', () => {});
@@ -135,6 +137,18 @@ export class Peer {
   }
 
   noteOf(fid: string, state: string): boolean { return this.notes().some((n) => n.fid === fid && n.state === state); }
+
+  /** When the first NVEC SET with a note of `fid` in one of `states` came (Date.now()), at or after `since`; undefined if none yet. */
+  noteTime(fid: string, states: string[], since = 0): number | undefined {
+    const msgs = this.received;
+    for (let i = 0; i < msgs.length; i++) {
+      if (this.#rawAt[i]! < since) continue;
+      const m = msgs[i]!;
+      if (m.type !== 'NVEC' || (m.body as { hmnv_id_of_get: bigint }).hmnv_id_of_get !== 0n) continue;
+      if ((m.body as { hmnv_arr: { no_id: string; no_state: string }[] }).hmnv_arr.some((n) => n.no_id === fid && states.includes(n.no_state))) return this.#rawAt[i];
+    }
+    return undefined;
+  }
 
   close(): void { this.link.close(); }
 }
