@@ -166,4 +166,27 @@ test('after a trap the rebuilt core holds the whole tree and the deltas applied 
   assert.is(now.get(formatFid(node.fid)), 'M0_NC_FAILED');
 });
 
+test('with a 1,000-node tree loaded the core holds 65,536 writes in flight without trapping, and the next event is refused as busy', async () => {
+  if (!present) return skip('pending writes');
+  // PENDING_MAX (assembly/machine/state.ts) must be reached before the core's
+  // memory runs out: a trap forgets every pending write (they are never acknowledged)
+  const PENDING_MAX = 65_536;
+  const h = await CoreHost.load();
+  const codec = await Codec.load();
+  h.identitySet('srvnode-1', HAX, false);
+  h.confLoaded(100_000, tree());
+  const events = ['M0_CONF_HA_PROCESS_STARTING', 'M0_CONF_HA_PROCESS_STARTED'];
+  const event = (i: number) => codec.encodeMsg({ fid: IOS, sourceProcess: '0:0', sourceService: '0:0', time: 0n, epoch: 0n, tag: 0n, type: 'EVENT_PROCESS',
+    body: { chp_event: events[i % 2], chp_type: 'M0_CONF_HA_PROCESS_M0D', chp_pid: 1n } });
+  for (let i = 0; i < PENDING_MAX; i++) {
+    const d = h.messageReceived(7, i + 1, event(i));
+    if (d.reason.code !== 'EVENT_PROCESS_BROADCAST' && d.reason.code !== 'EVENT_PROCESS_RECORDED') assert.unreachable(`event ${i + 1}: ${d.reason.code} ${d.reason.text}`);
+    if (h.trapCount > 0) assert.unreachable(`the core trapped at ${i + 1} pending writes`);
+  }
+  const busy = h.messageReceived(7, PENDING_MAX + 1, event(PENDING_MAX));
+  assert.is(busy.reason.code, 'EVENT_PROCESS_BUSY', busy.reason.text);
+  assert.equal(busy.actions, []);
+  assert.is(h.trapCount, 0);
+});
+
 test.run();
