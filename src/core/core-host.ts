@@ -131,8 +131,13 @@ export class CoreHost {
       case 'status-queried': return this.statusQueried();
       case 'links-opened': return this.linksOpened(event.cookie);
       case 'link-changed': return this.linkChanged(event.linkId, event.change, event.process, event.ids);
-      case 'leader-observed':
-        return this.#run(RecordWriter.record(EV_LEADER_OBSERVED, (w) => { w.str(event.value).str(event.session).u64(BigInt(Math.floor(event.nowMs))).u32(event.random >>> 0); }));
+      case 'leader-observed': {
+        const rec = RecordWriter.record(EV_LEADER_OBSERVED, (w) => { w.str(event.value).str(event.session).u64(BigInt(Math.floor(event.nowMs))).u32(event.random >>> 0); });
+        // re-fed after a trap, so the rebuilt core knows who holds `leader` (an attempt in flight is
+        // lost with the instance: its result is ignored, and the performer destroys its session at stop)
+        this.#replay.set(EV_LEADER_OBSERVED, [rec]);
+        return this.#run(rec);
+      }
       case 'election-tick':
         return this.#run(RecordWriter.record(EV_ELECTION_TICK, (w) => { w.u64(BigInt(Math.floor(event.nowMs))).u32(event.random >>> 0); }));
       case 'election-result':

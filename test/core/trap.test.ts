@@ -20,6 +20,18 @@ test('rebuilds the core after a trap and keeps answering from the last view', as
   assert.is(after.reason.code, 'ENTRYPOINT_ANSWERED');
 });
 
+test('after a trap the rebuilt core still knows who holds the leader key', async () => {
+  const h = await CoreHost.load();
+  h.confLoaded(1, []);
+  h.handle({ type: 'leader-observed', value: 'srvnode-2', session: 'f00d-session', nowMs: 1000, random: 7 });
+  // positive control: before the trap a tick finds the key held
+  assert.match(h.handle({ type: 'election-tick', nowMs: 2000, random: 7 }).reason.text, 'key held');
+  assert.is(h.handleRecord(new Uint8Array([0x99, 0, 0, 0, 0, 0])).reason.code, 'CORE_TRAPPED');
+  const tick = h.handle({ type: 'election-tick', nowMs: 3000, random: 7 });
+  assert.is(tick.reason.code, 'ELECTION_IDLE');
+  assert.match(tick.reason.text, 'key held');
+});
+
 test('traps on a record whose length field disagrees with its size', async () => {
   const h = await CoreHost.load();
   const d = h.handleRecord(new Uint8Array([4, 0, 9, 0, 0, 0, 1, 0, 0, 0, 1]));
