@@ -48,7 +48,10 @@ export class Performer {
     try {
       this.#d.shim().disconnect(linkId);
     } catch (error) {
-      this.#d.log.log('warn', 'disconnect failed', { linkId, code: (error as { code?: string }).code, error: (error as Error).message });
+      const code = (error as { code?: string }).code;
+      // at shutdown the shim stops first and closes every link itself: nothing failed
+      if (code === 'HAX_ERR_STOPPED') return true;
+      this.#d.log.log('warn', 'disconnect failed', { linkId, code, error: (error as Error).message });
     }
     return true;
   }
