@@ -2,8 +2,9 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import type { Fid } from '../../src/fid.ts';
 
-export const VECTOR_DIR = new URL('../../../shared/fixtures/motr-xcode/', import.meta.url);
-const fallbackDir = '/work/shared/fixtures/motr-xcode/';
+import { FIXTURES_DIR } from '../helpers/fixtures.ts';
+
+export const VECTOR_DIR = `${FIXTURES_DIR}motr-xcode/`;
 
 export interface Vector {
   name: string;
@@ -14,12 +15,8 @@ export interface Vector {
   bytes: Uint8Array;
 }
 
-function dir(): string {
-  try { readdirSync(VECTOR_DIR); return VECTOR_DIR.pathname; } catch { return fallbackDir; }
-}
-
 export function loadVectors(): Vector[] {
-  const d = dir();
+  const d = VECTOR_DIR;
   return readdirSync(d)
     .filter((f) => f.endsWith('.json') && f !== 'decoder-results.json')
     .sort()

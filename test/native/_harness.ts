@@ -7,8 +7,9 @@ import { Shim, type ShimEvent, type ShimOptions } from '../../src/native/binding
 import { FrameReader, type Frame, encodeFrame } from '../../src/sim/link-client.ts';
 import type { Fid } from '../../src/fid.ts';
 import { CoreLinks } from '../helpers/core-links.ts';
+import { FIXTURES_DIR } from '../helpers/fixtures.ts';
 
-export const FIXTURES = '/work/shared/fixtures/motr-xcode';
+export const FIXTURES = `${FIXTURES_DIR}motr-xcode`;
 export const fixture = (name: string): { hex: string; fields: any; length: number } =>
   JSON.parse(fs.readFileSync(`${FIXTURES}/${name}.json`, 'utf8'));
 export const fixtureBytes = (name: string): Buffer => Buffer.from(fixture(name).hex, 'hex');

@@ -12,7 +12,10 @@ import path from 'node:path';
 
 const require = createRequire(import.meta.url);
 const addon = require(new URL('../../build/native/Release/shim.node', import.meta.url).pathname);
-const fx = (name) => Buffer.from(JSON.parse(fs.readFileSync(`/work/shared/fixtures/motr-xcode/${name}.json`, 'utf8')).hex, 'hex');
+// plain node (no tsx) under valgrind: the fixtures directory as test/helpers/fixtures.ts finds it
+const beside = new URL('../../../shared/fixtures/', import.meta.url).pathname;
+const FIXTURES_DIR = process.env.HAX_FIXTURES ? process.env.HAX_FIXTURES.replace(/\/?$/, '/') : fs.existsSync(beside) ? beside : '/work/shared/fixtures/';
+const fx = (name) => Buffer.from(JSON.parse(fs.readFileSync(`${FIXTURES_DIR}motr-xcode/${name}.json`, 'utf8')).hex, 'hex');
 const EP_REQ = fx('ep_req_first');
 const EVENT = fx('msg_07_event_process');
 const CONFD = { fid: { container: 0x7300000000000001n, key: 3n }, endpoint: 'inet:tcp:127.0.0.1@22012' };

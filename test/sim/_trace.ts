@@ -1,12 +1,13 @@
-// Reads the recorded m0d traces (/work/shared/fixtures/m0d-traces) and turns
+// Reads the recorded m0d traces (../shared/fixtures/m0d-traces) and turns
 // both the trace's HA-side records and a test HA's log into the same one-line
 // summaries (type, event, fids), so a replay can be compared message for
 // message. The HA's own self-link lines are ignored.
 import fs from 'node:fs';
 import type { HaMsg } from '../../src/core/codec.ts';
 import { normFid, type HaRecord } from './_ha.ts';
+import { FIXTURES_DIR } from '../helpers/fixtures.ts';
 
-export const TRACES = '/work/shared/fixtures/m0d-traces';
+export const TRACES = `${FIXTURES_DIR}m0d-traces`;
 
 const HED_TYPES = ['INVALID', 'STOB_IOQ', 'NVEC', 'FAILURE_VEC_REQ', 'FAILURE_VEC_REP', 'KEEPALIVE_REQ', 'KEEPALIVE_REP',
   'EVENT_PROCESS', 'EVENT_SERVICE', 'EVENT_RPC', 'BE_IO_ERR', 'SNS_ERR'];
