@@ -1,7 +1,7 @@
 // bench/codec's view into the daemon's decode: an event record is read and
 // its message decoded exactly as handle() does it (MessageReceived → the
-// flat fast path of codec/msg-view.ts; EntrypointRequested → the one of
-// codec/entrypoint-view.ts, as entrypoint.ts reads it), then the values the rules read are
+// flat fast path of codec/msg-view.ts; EntrypointRequested → readEntrypointReq
+// of codec/entrypoint.ts, as entrypoint.ts reads it), then the values the rules read are
 // written as u64s at `out` — so the benchmark times the daemon's own path and
 // checks its result against the TypeScript oracle. Changes no core state.
 //
@@ -12,12 +12,13 @@
 //   entrypoint: process fid container, key, first_request, generation
 import { Reader } from '../codec/reader';
 import { MsgView, S_NVEC_NR, S_NVEC_NOTES } from '../codec/msg-view';
-import { EntrypointReqView } from '../codec/entrypoint-view';
+import { EntrypointReq, readEntrypointReq } from '../codec/entrypoint';
 import { MessageReceived, EntrypointRequested } from '../events';
 import { EV_MESSAGE_RECEIVED, EV_ENTRYPOINT_REQUESTED } from '../abi';
 
 const view = new MsgView();
-const request = new EntrypointReqView();
+const request = new EntrypointReq();
+const requestReader = new Reader();
 const T_NVEC: u32 = 2;
 const T_EVENT_PROCESS: u32 = 7;
 
@@ -39,9 +40,10 @@ export function probeDecode(tag: u16, r: Reader, out: usize): i32 {
     }
   } else if (tag == EV_ENTRYPOINT_REQUESTED) {
     const e = EntrypointRequested.read(r);
-    if (!request.decode(e.fop.ptr, e.fop.len)) return -1;
-    store<u64>(o, request.processC); store<u64>(o + 8, request.processK);
-    store<u64>(o + 16, request.firstRequest ? 1 : 0);
+    readEntrypointReq(requestReader.reset(e.fop.ptr, e.fop.len), request);
+    if (requestReader.failed) return -1;
+    store<u64>(o, request.pc); store<u64>(o + 8, request.pk);
+    store<u64>(o + 16, request.first ? 1 : 0);
     store<u64>(o + 24, request.generation);
     o += 32;
   } else {
