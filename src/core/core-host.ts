@@ -102,6 +102,7 @@ export class CoreHost {
   /** The newest processes/ row of each fid and the restart counters: re-fed after a trap as one record. */
   readonly #processes = { index: 0, rows: new Map<string, ProcessRow>(), restarts: [] as { fid: Fid; count: number }[] };
   #traps = 0;
+  #inputs = 0;
   /** Views of the core's memory for #writeMessage; rebuilt when memory.buffer changes. */
   #memory: ArrayBuffer | null = null;
   #bytes = new Uint8Array(0);
@@ -151,6 +152,8 @@ export class CoreHost {
 
   /** Traps caught since load (each rebuilt the instance). */
   get trapCount(): number { return this.#traps; }
+  /** Inputs handled so far, status queries not counted: while it stands still the model has not changed. */
+  get inputs(): number { return this.#inputs; }
 
   viewUpdated(view: CoreView): Decision {
     const rec = RecordWriter.record(EV_VIEW_UPDATED, (w) => {
@@ -360,7 +363,9 @@ export class CoreHost {
 
   /** The cluster as the model holds it (GET /v1/cluster/status, the monitor's map). */
   statusQueried(): Decision {
-    return this.#run(RecordWriter.record(EV_STATUS_QUERIED, () => {}));
+    const d = this.#run(RecordWriter.record(EV_STATUS_QUERIED, () => {}));
+    this.#inputs--;   // a query changes nothing: answers cached by `inputs` stay good
+    return d;
   }
 
   messageReceived(linkId: number, tag: number, msg: Uint8Array): Decision {
@@ -411,6 +416,7 @@ export class CoreHost {
 
   /** Runs the core on the `len` bytes of record already in its input region. */
   #handle(len: number): Decision {
+    this.#inputs++;
     let n: number;
     try {
       n = this.#ex.handle(len);

@@ -27,6 +27,9 @@ export function createHaxApi({ core, links, apply, bq, node }: HaxApiDeps): HaxA
     const sentTo = notes.length > 0 ? links.active().length : 0;
     return { reason: `${decision.reason.code}: ${decision.reason.text}`, notes, links: sentTo };
   };
+  // The status walks the whole model (about 100–200 ms of the event loop at
+  // 1,000 nodes, 1.9 MB): an answer is reused while the core has taken no input since.
+  let cached: { inputs: number; status: ClusterStatus } | undefined;
   return {
     async serviceHealth(payload, consulIndex) {
       const entries = payload ?? [];
@@ -45,12 +48,15 @@ export function createHaxApi({ core, links, apply, bq, node }: HaxApiDeps): HaxA
       return broadcastResult(decision);
     },
     clusterStatus(): ClusterStatus {
+      if (cached && cached.inputs === core.inputs) return cached.status;
       // The core's model is the only one: the host shows what it answers.
       const decision = core.statusQueried();
       const answer = decision.actions.find((a) => a.kind === 'status');
       // the core trapped on the query (it is rebuilt already): a retry is answered
       if (answer?.kind !== 'status') throw new RequestError(503, 'HAX_ERR_CORE_ABORT', `the core gave no status (${decision.reason.code}: ${decision.reason.text}); retry`, 'Service unavailable');
-      return { node: node?.() ?? '', nodes: answer.status.nodes, counters: answer.status.counters };
+      const status = { node: node?.() ?? '', nodes: answer.status.nodes, counters: answer.status.counters };
+      cached = { inputs: core.inputs, status };
+      return status;
     },
     states(fids): Note[] {
       const d = core.statesQueried(fids);
