@@ -32,8 +32,18 @@ export function onIdentitySet(r: Reader, out: Out): void {
   const f = readFid(r, 'hax fid');
   state.haxC = f.c; state.haxK = f.k;
   state.stopping = r.u8('stopping') != 0;
+  // After a trap the host rebuilds the core while replies to the old
+  // instance's writes may still come: the new instance numbers its writes on
+  // from where the old one stopped, so such a reply finds no write of its
+  // own under that number (CONSUL_REPLY_UNKNOWN_OP) instead of acknowledging
+  // a message whose write is not durable. Ignored while writes are pending.
+  let from = '';
+  if (r.remaining >= 4) {
+    const first = r.u32('firstOpId');
+    if (first != 0 && state.pending.size == 0) { state.nextOpId = first; from = ', writes numbered from ' + first.toString(); }
+  }
   must(r);
-  out.reason('IDENTITY_SET', 'this hax: node ' + state.node + ', process ' + f.toString() + (state.stopping ? ', stopping' : ''));
+  out.reason('IDENTITY_SET', 'this hax: node ' + state.node + ', process ' + f.toString() + (state.stopping ? ', stopping' : '') + from);
 }
 
 class Row {

@@ -11,6 +11,10 @@
 // What the rebuilt core forgets: pending Consul writes (their replies then get
 // CONSUL_REPLY_UNKNOWN_OP and no ack, so Motr re-sends after reconnecting) and
 // the last broadcast states (the next health payload is broadcast in full).
+// The rebuilt core numbers its writes on from the trapped one's (IdentitySet's
+// firstOpId): were it to start at 1 again, a late reply to an old write would
+// settle the new write of the same number and acknowledge its message before
+// that message's own write was durable.
 import type { Fid } from '../fid.ts';
 import {
   EV_VIEW_UPDATED, EV_ENTRYPOINT_REQUESTED, EV_MESSAGE_RECEIVED, EV_CONSUL_REPLIED, EV_HEALTH_REPORTED,
@@ -92,8 +96,12 @@ export class CoreHost {
   #module: WebAssembly.Module;
   #ex: CoreExports;
   #lastView: Uint8Array | null = null;
-  /** Model records re-fed after a trap: identity and health (by kind). */
+  /** Model records re-fed after a trap: health and the shim's cookie (by kind). */
   readonly #replay = new Map<number, Uint8Array[]>();
+  /** This hax's identity as last set, re-fed first after a trap (with the write numbering). */
+  #identity: { node: string; process: Fid; stopping: boolean } | undefined;
+  /** The op id of the last Consul write the core asked for (0: none yet). */
+  #lastOpId = 0;
   /** The links the shim holds (last LinkChanged record of each), re-fed after a trap after the cookie. */
   readonly #links = new Map<number, Uint8Array[]>();
   /** The last whole conf tree, then the newest delta row of each object since: re-fed after a trap. */
@@ -263,9 +271,8 @@ export class CoreHost {
   }
 
   identitySet(node: string, haxProcess: Fid, stopping: boolean): Decision {
-    const rec = RecordWriter.record(EV_IDENTITY_SET, (w) => w.str(node).fid(haxProcess).u8(stopping ? 1 : 0));
-    this.#replay.set(EV_IDENTITY_SET, [rec]);
-    return this.#run(rec);
+    this.#identity = { node, process: haxProcess, stopping };
+    return this.#run(identityRecord(node, haxProcess, stopping));
   }
 
   /**
@@ -423,7 +430,9 @@ export class CoreHost {
     } catch (e) {
       return this.#recover(e);
     }
-    return parseDecision(readOutput(this.#ex, n));
+    const d = parseDecision(readOutput(this.#ex, n));
+    for (const a of d.actions) if (a.kind === 'consul-txn') this.#lastOpId = a.opId;
+    return d;
   }
 
   #recover(e: unknown): Decision {
@@ -446,12 +455,14 @@ export class CoreHost {
     };
     // identity, the conf tree and its deltas, processes/, then health and the
     // shim's cookie: each needs the ones before it; then the links held
-    refeed(this.#replay.get(EV_IDENTITY_SET) ?? []);
+    // the identity goes even when none was set (the defaults): it carries where write numbers go on
+    const id = this.#identity ?? { node: '', process: ZERO, stopping: false };
+    refeed([identityRecord(id.node, id.process, id.stopping, this.#lastOpId === 0xffffffff ? 1 : this.#lastOpId + 1)]);
     refeed(this.#conf);
     if (this.#confDelta.size > 0) refeed(confRecords(0, [...this.#confDelta.values()], CONF_DELTA));
     const p = this.#processes;
     if (p.rows.size > 0 || p.restarts.length > 0) refeed([processesRecord(p.index, [...p.rows.values()], p.restarts)]);
-    for (const [kind, recs] of this.#replay) if (kind !== EV_IDENTITY_SET) refeed(recs);
+    for (const recs of this.#replay.values()) refeed(recs);
     refeed([...this.#links.values()].flat());
     if (models > 0) refed += `, ${models} model record(s) re-fed`;
     return {
@@ -459,6 +470,11 @@ export class CoreHost {
       kind: 'CoreTrapped', subjects: [], actions: [], error,
     };
   }
+}
+
+/** The IdentitySet record; `firstOpId` only for a rebuilt core (the core numbers its writes from there). */
+function identityRecord(node: string, haxProcess: Fid, stopping: boolean, firstOpId?: number): Uint8Array {
+  return RecordWriter.record(EV_IDENTITY_SET, (w) => { w.str(node).fid(haxProcess).u8(stopping ? 1 : 0); if (firstOpId !== undefined) w.u32(firstOpId); });
 }
 
 /** A u64 below 2^53 as its low and high words (no BigInt on the hot path). */

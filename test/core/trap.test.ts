@@ -4,6 +4,13 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CoreHost } from '../../src/core/core-host.ts';
 import { vector, proc } from './helpers.ts';
+import type { Decision } from '../../src/core/core-host.ts';
+
+const txnOf = (d: Decision) => {
+  const t = d.actions.find((a) => a.kind === 'consul-txn');
+  assert.ok(t && t.kind === 'consul-txn', `a consul-txn in ${d.reason.code}: ${JSON.stringify(d.actions.map((a) => a.kind))}`);
+  return t;
+};
 
 test('rebuilds the core after a trap and keeps answering from the last view', async () => {
   const h = await CoreHost.load({ debug: true });
@@ -38,6 +45,33 @@ test('traps on a record whose length field disagrees with its size', async () =>
   assert.is(d.reason.code, 'CORE_TRAPPED');
   assert.is(h.trapCount, 1);
   assert.is(h.consulReplied(1, true).reason.code, 'CONSUL_REPLY_UNKNOWN_OP');
+});
+
+test('a reply to a write of the trapped instance acknowledges nothing the rebuilt one waits for', async () => {
+  const h = await CoreHost.load();
+  const event = vector('spec62b_event_process_started').bytes;
+  // the old instance's write is with the writer when the core traps; its reply comes later
+  const old = txnOf(h.messageReceived(5, 10, event));
+  assert.is(h.handleRecord(new Uint8Array([0x99, 0, 0, 0, 0, 0])).reason.code, 'CORE_TRAPPED');
+  const fresh = txnOf(h.messageReceived(5, 12, event));
+  const late = h.consulReplied(old.opId, true, 40);
+  assert.not.ok(late.actions.some((a) => a.kind === 'acknowledge'), `the reply to tag 10's write (op ${old.opId}) acknowledged: ${late.reason.text}`);
+  assert.is(late.reason.code, 'CONSUL_REPLY_UNKNOWN_OP');
+  assert.is.not(fresh.opId, old.opId, 'the rebuilt core numbers its writes on from the trapped one');
+  const own = h.consulReplied(fresh.opId, true, 41);
+  assert.is(own.reason.code, 'EVENT_RECORDED');
+  assert.equal(own.actions.filter((a) => a.kind === 'acknowledge'), [{ kind: 'acknowledge', linkId: 5, tag: 12 }]);
+});
+
+test('the rebuilt core keeps numbering across a second trap', async () => {
+  const h = await CoreHost.load();
+  const event = vector('spec62b_event_process_started').bytes;
+  const ids = [txnOf(h.messageReceived(5, 10, event)).opId];
+  for (let trap = 0; trap < 2; trap++) {
+    assert.is(h.handleRecord(new Uint8Array([0x99, 0, 0, 0, 0, 0])).reason.code, 'CORE_TRAPPED');
+    ids.push(txnOf(h.messageReceived(5, 12 + 2 * trap, event)).opId);
+  }
+  assert.is(new Set(ids).size, ids.length, `op ids ${ids.join(', ')} all different`);
 });
 
 test('refuses an input larger than the input region before it reaches the core', async () => {
