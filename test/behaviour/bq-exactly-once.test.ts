@@ -11,6 +11,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ReplyProxy } from '../helpers/reply-proxy.ts';
+import { stopProcess } from '../helpers/stop-process.ts';
 import { startDevAgent, freePort, type DevAgent } from '../../src/consul/dev-agent.ts';
 import { ConsulClient } from '../../src/consul/client.ts';
 import { seedCluster } from '../../src/bootstrap/seed.ts';
@@ -86,7 +87,7 @@ test('Consul stopped past hax\'s request timeout during 200 events: every event 
   await ios3.processEvent('STARTED');   // hax has written before: it knows its write mark and the epoch
   const epoch0 = Number((await consul.kv.get('epoch'))!.value);
   const retriesBefore = logs.filter((l) => l.includes('Consul write failed; retrying')).length;
-  process.kill(agent.pid, 'SIGSTOP');
+  await stopProcess(agent.pid);
   let resumed = false;
   try {
     const { sent, acked } = burst(ios3, ios4, 200, [F.ios3, F.ios4]);
