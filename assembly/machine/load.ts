@@ -42,6 +42,12 @@ export function onIdentitySet(r: Reader, out: Out): void {
     const first = r.u32('firstOpId');
     if (first != 0 && state.pending.size == 0) { state.nextOpId = first; from = ', writes numbered from ' + first.toString(); }
   }
+  // Likewise broadcasts: an entrypoint reply waits on its broadcast's delivery
+  // by id, and the host may still track the trapped instance's broadcasts.
+  if (r.remaining >= 4) {
+    const first = r.u32('firstBroadcastId');
+    if (first != 0) { state.nextBroadcastId = first; from += ', broadcasts numbered from ' + first.toString(); }
+  }
   must(r);
   out.reason('IDENTITY_SET', 'this hax: node ' + state.node + ', process ' + f.toString() + (state.stopping ? ', stopping' : '') + from);
 }

@@ -14,7 +14,9 @@
 // The rebuilt core numbers its writes on from the trapped one's (IdentitySet's
 // firstOpId): were it to start at 1 again, a late reply to an old write would
 // settle the new write of the same number and acknowledge its message before
-// that message's own write was durable.
+// that message's own write was durable. Broadcast ids likewise
+// (firstBroadcastId): an entrypoint reply that waits on its broadcast's
+// delivery must not be released by an old broadcast of the same id.
 import type { Fid } from '../fid.ts';
 import {
   EV_VIEW_UPDATED, EV_ENTRYPOINT_REQUESTED, EV_MESSAGE_RECEIVED, EV_CONSUL_REPLIED, EV_HEALTH_REPORTED,
@@ -102,6 +104,8 @@ export class CoreHost {
   #identity: { node: string; process: Fid; stopping: boolean } | undefined;
   /** The op id of the last Consul write the core asked for (0: none yet). */
   #lastOpId = 0;
+  /** The id of the last broadcast the core made (0: none yet): entrypoint replies wait on delivery by id. */
+  #lastBroadcastId = 0;
   /** The links the shim holds (last LinkChanged record of each), re-fed after a trap after the cookie. */
   readonly #links = new Map<number, Uint8Array[]>();
   /** The last whole conf tree, then the newest delta row of each object since: re-fed after a trap. */
@@ -431,7 +435,10 @@ export class CoreHost {
       return this.#recover(e);
     }
     const d = parseDecision(readOutput(this.#ex, n));
-    for (const a of d.actions) if (a.kind === 'consul-txn') this.#lastOpId = a.opId;
+    for (const a of d.actions) {
+      if (a.kind === 'consul-txn') this.#lastOpId = a.opId;
+      else if (a.kind === 'broadcast' && a.id) this.#lastBroadcastId = a.id;
+    }
     return d;
   }
 
@@ -457,7 +464,7 @@ export class CoreHost {
     // shim's cookie: each needs the ones before it; then the links held
     // the identity goes even when none was set (the defaults): it carries where write numbers go on
     const id = this.#identity ?? { node: '', process: ZERO, stopping: false };
-    refeed([identityRecord(id.node, id.process, id.stopping, this.#lastOpId === 0xffffffff ? 1 : this.#lastOpId + 1)]);
+    refeed([identityRecord(id.node, id.process, id.stopping, { opId: after(this.#lastOpId), broadcastId: after(this.#lastBroadcastId) })]);
     refeed(this.#conf);
     if (this.#confDelta.size > 0) refeed(confRecords(0, [...this.#confDelta.values()], CONF_DELTA));
     const p = this.#processes;
@@ -473,9 +480,12 @@ export class CoreHost {
 }
 
 /** The IdentitySet record; `firstOpId` only for a rebuilt core (the core numbers its writes from there). */
-function identityRecord(node: string, haxProcess: Fid, stopping: boolean, firstOpId?: number): Uint8Array {
-  return RecordWriter.record(EV_IDENTITY_SET, (w) => { w.str(node).fid(haxProcess).u8(stopping ? 1 : 0); if (firstOpId !== undefined) w.u32(firstOpId); });
+function identityRecord(node: string, haxProcess: Fid, stopping: boolean, next?: { opId: number; broadcastId: number }): Uint8Array {
+  return RecordWriter.record(EV_IDENTITY_SET, (w) => { w.str(node).fid(haxProcess).u8(stopping ? 1 : 0); if (next) w.u32(next.opId).u32(next.broadcastId); });
 }
+
+/** The id after `last` in the core's u32 numbering (0 is never used). */
+const after = (last: number): number => (last === 0xffffffff ? 1 : last + 1);
 
 /** A u64 below 2^53 as its low and high words (no BigInt on the hot path). */
 function writeU64(v: DataView, at: number, n: number): void {

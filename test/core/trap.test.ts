@@ -74,6 +74,20 @@ test('the rebuilt core keeps numbering across a second trap', async () => {
   assert.is(new Set(ids).size, ids.length, `op ids ${ids.join(', ')} all different`);
 });
 
+test('the rebuilt core numbers its broadcasts on from the trapped one (entrypoint replies wait on them by id)', async () => {
+  const h = await CoreHost.load();
+  const event = vector('spec62b_event_process_started').bytes;
+  const idOf = (d: ReturnType<CoreHost['messageReceived']>) => {
+    const b = d.actions.find((a) => a.kind === 'broadcast');
+    assert.ok(b && b.kind === 'broadcast' && b.id, `a broadcast with an id: ${d.reason.text}`);
+    return b.id!;
+  };
+  const before = idOf(h.messageReceived(5, 10, event));
+  assert.is(h.handleRecord(new Uint8Array([0x99, 0, 0, 0, 0, 0])).reason.code, 'CORE_TRAPPED');
+  const afterTrap = idOf(h.messageReceived(5, 12, event));
+  assert.ok(afterTrap > before, `broadcast ${afterTrap} after the trap, ${before} before it`);
+});
+
 test('refuses an input larger than the input region before it reaches the core', async () => {
   const h = await CoreHost.load();
   assert.throws(() => h.messageReceived(1, 2, new Uint8Array(2 << 20)), /exceeds the core's input region/);
