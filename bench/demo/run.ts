@@ -90,7 +90,7 @@ const rows: Row[] = [];
 for (let round = 1; round <= ROUNDS; round++) for (const n of SIZES) rows.push(await measure(n, round));
 
 printTable(`hax demo: memory and CPU of all its processes (RSS summed over the process tree, sampled every 250 ms; CPU in cores; --for ${FOR})`,
-  ['nodes', 'round', 'story s', 'peak RSS MiB', 'consul MiB', 'hax children MiB', 'demo process MiB', 'CPU story', `CPU next ${FOR} s`, 'CPU overall', 'processes'],
+  ['nodes', 'round', 'story s', 'peak RSS MiB', 'consul MiB', 'hax and other children MiB', 'demo process MiB', 'CPU story', `CPU next ${FOR} s`, 'CPU overall', 'processes'],
   rows.map((r) => [String(r.nodes), String(r.round), r.storyS, r.peakRssMiB, r.peakConsulMiB, r.peakHaxMiB, r.peakDemoMiB, r.cpuStory.toFixed(2), r.cpuRest.toFixed(2), r.cpuAll.toFixed(2), String(r.processes)]));
 const three = rows.filter((r) => r.nodes === 3);
 if (three.length) {
