@@ -144,7 +144,7 @@ async function story(hc: HaxCluster, procs: DemoProcesses, options: ClusterDemoO
   writeFileSync(join(workDir, 'last-run.json'), JSON.stringify({
     nodes: nodes.map((n) => ({ name: n.name, consul: n.agent.url, hax: `http://127.0.0.1:${n.httpPort}`, haLink: `tcp:127.0.0.1:${n.haPort}` })),
   }, null, 2));
-  say(options.duration ? `running for ${options.duration} s` : `running; press Ctrl-C (or kill -TERM ${process.pid}) to stop everything`);
+  say(options.duration ? `running for ${options.duration} s (Ctrl-C stops everything sooner)` : `running; press Ctrl-C (or kill -TERM ${process.pid}) to stop everything`);
   if (options.duration) await stop.sleep(options.duration * 1000);
   else while (!stop.signal.aborted) await stop.sleep(2 ** 31 - 1);
 }
