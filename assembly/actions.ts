@@ -8,7 +8,7 @@
 import { Writer } from './codec/writer';
 import { Fid } from './codec/fid';
 import {
-  OUT_REASON, ACT_REPLY_ENTRYPOINT, ACT_ACKNOWLEDGE, ACT_BROADCAST, RECORD_HEADER,
+  OUT_REASON, ACT_REPLY_ENTRYPOINT, ACT_ACKNOWLEDGE, ACT_PASS_CHECK, ACT_BROADCAST, RECORD_HEADER,
   ACT_CONSUL_TXN, ACT_BROADCAST_TO, ACT_SEND, ACT_DROP_LINKS, ACT_AWAIT_DELIVERY, ACT_NOTES, ACT_TIMER,
 } from './abi';
 import { Endpoint } from './events';
@@ -107,6 +107,16 @@ export class Out {
       w.u64(req.generation); w.fid(req.pc, req.pk);
       for (let i = 0; i < LINK_PARAM_WORDS; i++) w.u64(req.params[i]);
     }
+    w.str(note);
+    w.endRecord(at);
+    this.actions++;
+  }
+
+  /** Pass the local agent's TTL check `checkId` (a process of this node says it runs). */
+  passCheck(checkId: string, note: string): void {
+    const w = this.w;
+    const at = w.beginRecord(ACT_PASS_CHECK);
+    w.str(checkId);
     w.str(note);
     w.endRecord(at);
     this.actions++;

@@ -17,6 +17,8 @@
 //     until the process has heard that its last message (this STOPPED) was
 //     delivered — real m0d and m0mkfs wait for that in m0_ha_flush() — so the
 //     link is never torn down under its last acknowledgement.
+//   * a process of this node reporting STARTED/DTM_RECOVERED (not mkfs) has
+//     its TTL check passed on the local agent (ACT_PASS_CHECK; passCheck).
 //   * processes/<fid> = {"state": <event>, "type": <type>} (type
 //     M0_CONF_HA_PROCESS_HA for hax's own fid), BQ PROCESS-STATE-UPDATE
 //     unless M0MKFS, the expansion's KV states — one txn; ack after it.
@@ -50,6 +52,24 @@ function isConfd(c: u64, k: u64, p: i32): bool {
   if (p >= 0 && state.model.get(p).kind == K_CONFD) return true;
   for (let i = 0; i < state.confds.length; i++) if (state.confds[i].fid.c == c && state.confds[i].fid.k == k) return true;
   return false;
+}
+
+/**
+ * A process of this node that says it runs (M0D STARTED or DTM_RECOVERED,
+ * confd and hax included) gets its TTL check passed on the local agent.
+ * Bootstrap registers each process with a TTL check, and Consul brings a
+ * restarted agent's TTL checks back critical: without this nobody would pass
+ * them again, and the next RC would declare the node's running processes
+ * dead. A check someone failed stays failed until the process starts again.
+ */
+function passCheck(out: Out, p: i32, type: u8, event: u8, k: u64): string {
+  if (p < 0 || type == T_M0MKFS || (event != E_STARTED && event != E_DTM_RECOVERED)) return '';
+  const m = state.model;
+  const n = m.nodeOf(p);
+  if (n < 0 || m.get(n).host != state.host) return '';
+  const id = 'service:' + k.toString();
+  out.passCheck(id, 'hax: the process reported ' + EVENT_NAMES[event]);
+  return '; check ' + id + ' passed on the local agent';
 }
 
 export function onEventProcess(e: MessageReceived, msg: MsgView, out: Out): void {
@@ -93,10 +113,11 @@ export function onEventProcess(e: MessageReceived, msg: MsgView, out: Out): void
     sent = HEALTH_NAMES[h] + ' broadcast to ' + (haxOnly ? 'hax\'s own link' : 'every active link') + ': ' + plan.summary();
   }
   const txns = commit(out, plan, c);
+  const check = passCheck(out, p, type, event, fk);
   const head = fidText + ' ' + EVENT_NAMES[event] + ' (' + TYPE_NAMES[type] + ', pid ' + pid.toString() + (p < 0 ? ', not in the conf tree' : '') + '): ';
   const tail = '; ' + plan.ops.length.toString() + ' Consul op(s) in ' + txns.toString() + ' txn, tag ' + e.tag.toString() +
     ' on link ' + e.linkId.toString() + ' acknowledged once durable';
-  if (h == H_UNKNOWN) out.reason('EVENT_PROCESS_RECORDED', head + 'no broadcast for this event' + tail);
-  else out.reason('EVENT_PROCESS_BROADCAST', head + sent + tail);
+  if (h == H_UNKNOWN) out.reason('EVENT_PROCESS_RECORDED', head + 'no broadcast for this event' + tail + check);
+  else out.reason('EVENT_PROCESS_BROADCAST', head + sent + tail + check);
   if (event == EV_NONE) abort('unreachable');
 }

@@ -23,6 +23,11 @@ export class AgentEndpoint {
     return (await this.#t.request<Record<string, AgentService>>('/v1/agent/services')).body ?? {};
   }
 
+  /** This agent's checks, by check ID (the fields hax reads). */
+  async checks(): Promise<Record<string, { CheckID: string; Status: string }>> {
+    return (await this.#t.request<Record<string, { CheckID: string; Status: string }>>('/v1/agent/checks')).body ?? {};
+  }
+
   /** The cluster's members as this agent's gossip sees them (Status 1: alive). */
   async members(): Promise<{ Name: string; Status: number }[]> {
     return (await this.#t.request<{ Name: string; Status: number }[]>('/v1/agent/members')).body ?? [];

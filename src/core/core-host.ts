@@ -24,7 +24,7 @@ import {
   STATE_NAMES, EV_IDENTITY_SET, EV_CONF_LOADED, EV_PROCESSES_LOADED, EV_HEALTH_VIEWED, EV_TIMER_FIRED, EV_BQ_READ, ACT_BQ_RESULT,
   EV_STATES_QUERIED, EV_DUMP_REQUESTED, EV_PROCESS_KEY, ACT_CONSUL_TXN, ACT_BROADCAST_TO, ACT_SEND, ACT_DROP_LINKS,
   ACT_AWAIT_DELIVERY, ACT_NOTES, ACT_DUMP, ACT_TIMER, EV_STATUS_QUERIED, ACT_STATUS,
-  EV_LEADER_OBSERVED, EV_ELECTION_TICK, EV_ELECTION_RESULT, ACT_ELECTION,
+  EV_LEADER_OBSERVED, EV_ELECTION_TICK, EV_ELECTION_RESULT, ACT_ELECTION, ACT_PASS_CHECK,
   EV_LINK_CHANGED, EV_LINKS_OPENED, LINK_MODES, LINK_CHANGES, RECORD_HEADER, KIND_HA_MSG,
 } from './abi.ts';
 import type { ConfRow, ProcessRow, HealthRow, DumpRow } from './records.ts';
@@ -51,6 +51,7 @@ export type CoreAction =
   | { kind: 'dump'; rows: DumpRow[]; counters: Record<string, number> }
   | { kind: 'timer'; dueMs: number }
   | { kind: 'status'; status: CoreStatus }
+  | { kind: 'pass-check'; checkId: string; note: string }
   | { kind: 'election'; op: ElectionOp; session: string; value: string; lockDelaySec: number; checks: string[]; tickAtMs: number }
   /** The BQ read's result (after its other actions): this node's offset and each message's outcome. */
   | { kind: 'bq-result'; offset: number; outcomes: { epoch: number; type: string; code: string; text: string }[] };
@@ -643,6 +644,9 @@ export function parseDecision(out: Uint8Array): Decision {
         break;
       case ACT_STATUS:
         actions.push({ kind: 'status', status: readStatus(r) });
+        break;
+      case ACT_PASS_CHECK:
+        actions.push({ kind: 'pass-check', checkId: r.str(), note: r.str() });
         break;
       case ACT_ELECTION: {
         const op = ELECTION_OPS[r.u8()] ?? 'none';

@@ -35,6 +35,7 @@ import { CoreTimer } from './core-timer.ts';
 import { AckLatency } from './ack-latency.ts';
 import { shimRouter } from './shim-router.ts';
 import { abortion, untilConsul, drainWrites, undo } from './lifecycle.ts';
+import { passCheck } from './pass-check.ts';
 
 export interface RunningHax {
   readonly haLinkAddresses: string[];
@@ -96,6 +97,7 @@ export async function startHax(config: HaxConfig, log: Logger, options: StartOpt
     shim: startedShim, links, writer, log, metrics, haxFid: () => identity.processFid, deliveryTimeoutMs: config.deliveryTimeoutMs,
     onTimer: (dueMs) => timer.arm(dueMs),
     onElection: (action) => election.perform(action),
+    onPassCheck: (checkId, note) => passCheck(consul, checkId, note, log),
     onAck: (linkId, tag) => latency.acknowledged(linkId, tag),
   });
   const election = new ElectionPerformer(consul, (event) => loop.handle(event), log.child('election'));

@@ -6,9 +6,12 @@
 //
 // Only what is missing is registered: registering a service again would
 // set its check back to passing, and a check another party failed (a
-// process declared dead) must stay failed. The hax service is registered
-// again only when its http_port is not the one hax serves on — hax is
-// starting, so its own check passing is the truth.
+// process declared dead) must stay failed until that process reports it
+// runs again (hax passes it then: assembly/machine/process-event.ts). The
+// hax service is registered again only when its http_port is not the one
+// hax serves on, and its check is passed either way — hax is starting, so
+// its own check passing is the truth (a restarted agent brings TTL checks
+// back critical).
 import type { ConsulClient } from '../consul/client.ts';
 import { parseRegistration, SERVICES_PREFIX } from '../bootstrap/service-registrations.ts';
 
@@ -48,6 +51,9 @@ export async function recordHttpPort(consul: ConsulClient, node: string, haxServ
         ID: svc.ID, Name: svc.Service, Address: svc.Address, Port: svc.Port, Meta: { ...svc.Meta, http_port: String(port) },
         Check: { CheckID: `service:${svc.ID}`, Name: "Service 'hax' check", TTL: '87600h', Status: 'passing' },
       });
+    } else if (svc && svc.Service === 'hax') {
+      // a restarted agent brings TTL checks back critical (consul-facts.md): hax is starting, so its own check passes
+      await consul.agent.setCheck(`service:${svc.ID}`, 'pass', 'hax: started').catch(() => { /* a check that is not a TTL one: registered by other tools */ });
     }
   }
   // the layout's own spelling (hare's Python json.dumps), as bootstrap writes it

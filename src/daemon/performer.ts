@@ -22,6 +22,8 @@ export interface PerformerDeps {
   /** Caps the core's delivery timeout (tests; the core says 30 s). */
   deliveryTimeoutMs?: number;
   onTimer(dueMs: number): void;
+  /** Passes a TTL check on the local agent (a process of this node reported it runs). */
+  onPassCheck?(checkId: string, note: string): void;
   /** Performs the RC election's actions (election-performer.ts). */
   onElection?(action: Extract<CoreAction, { kind: 'election' }>): void;
   /** A message was acknowledged to its link (for the socket → durable latency). */
@@ -155,6 +157,9 @@ export class Performer {
         return;
       case 'election':
         this.#d.onElection?.(action);
+        return;
+      case 'pass-check':
+        this.#d.onPassCheck?.(action.checkId, action.note);
         return;
       case 'notes': case 'dump': case 'await-delivery': case 'bq-result':
         return;

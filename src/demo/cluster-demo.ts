@@ -188,15 +188,16 @@ async function reviveAndWatch(hc: HaxCluster, procs: DemoProcesses, node: HaxNod
   say(`${node.name}: Consul agent pid ${node.agent.pid()} is an alive member again after ${secs(agentBack - t0)}`);
   await hc.startHax(node);
   say(`${node.name}: hax pid ${node.hax!.pid} is up after ${secs(Date.now() - agentBack)} more`);
-  // Consul restores a restarted agent's TTL checks critical (it persists their state only once passed through the API);
-  // what runs the processes passes their checks again, as a check script would see them running
-  const consul = new ConsulClient(node.agent.url);
-  const checks = [node.haxFidk, ...node.processes.map((p) => p.fidk)].map((k) => `service:${k}`);
-  for (const id of checks) await consul.agent.setCheck(id, 'pass', 'demo: running again');
-  say(`${node.name}: its agent restored its services' TTL checks critical (Consul's rule for a restart); the demo passes them (${checks.join(', ')}) as its processes run again`);
   stop.check();
   await procs.connect(node);
   await procs.start(node, () => stop.check());
+  // Consul restores a restarted agent's TTL checks critical; hax passes its own at start and each process's when it reports STARTED
+  const consul = new ConsulClient(node.agent.url);
+  const checks = [node.haxFidk, ...node.processes.map((p) => p.fidk)].map((k) => `service:${k}`);
+  const critical = async () => { const have = await consul.agent.checks(); return checks.filter((id) => have[id]?.Status !== 'passing'); };
+  let left: string[] = checks;
+  await waitUntil(stop, `${node.name}'s checks passing again`, async () => (left = await critical().catch(() => left)).length === 0, STEP_MS, () => left.join(', '));
+  say(`${node.name}: its agent restored its services' TTL checks critical (Consul's rule for a restart); hax passed them again (${checks.join(', ')}): its own at start, each process's when it reported STARTED`);
   const back = procs.running(node).map((p) => p.fid);
   const others = procs.running().filter((p) => p.node !== node);
   const at = await waitUntil(stop, `every other process to hear ${node.name}'s processes ONLINE`, () => procs.missing(back, ONLINE, t0, others).length === 0, STEP_MS,

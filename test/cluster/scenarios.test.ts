@@ -65,6 +65,12 @@ test('(4) the killed node returns: its processes restart and every survivor sees
   // and the returned processes hear the survivors: their NVEC GET answers come from the same KV
   const consul = world!.consul(node);
   for (const f of back) assert.match((await consul.kv.get(`processes/${f}`))!.value, /M0_CONF_HA_PROCESS_DTM_RECOVERED/, f);
+  // the restarted agent brought its TTL checks back critical: hax passed its own at start and each process's on STARTED,
+  // so the next RC will not take these running processes for dead
+  const ids = [node.haxFidk, ...node.processes.map((p) => p.fidk)].map((k) => `service:${k}`);
+  let checks: Record<string, { Status: string }> = {};
+  await until('the returned node\'s checks passing', 20_000, async () => { checks = await consul.agent.checks(); return ids.every((id) => checks[id]?.Status === 'passing'); },
+    () => ids.map((id) => `${id} ${checks[id]?.Status ?? 'absent'}`).join(', '));
 });
 
 test('(3) kill -9 of the RC node: a surviving confd node\'s hax takes `leader`, new entrypoints name its RM, the dead node\'s processes are announced', async () => {

@@ -186,6 +186,7 @@ export class ScenarioCore {
       case 'timer': return { due: a.dueMs };
       case 'election': return { op: a.op, session: a.session, value: a.value, lock_delay: a.lockDelaySec, checks: a.checks, tick_at: a.tickAtMs };
       case 'status': return { status: a.status };
+      case 'pass-check': return { check: a.checkId, note: a.note };
     }
   }
 
