@@ -23,6 +23,8 @@ import { HTTP_LIMITS, httpSettings, isLoopbackHost } from './limits.ts';
 import { checkOrigin, checkTarget, tokenMatches, unauthorized, type GuardOptions } from './guard.ts';
 import { decodeUtf8, emptyBody, parseScanned, scanJson, type BodyRoute, type BodyVerdict, type JsonBounds } from './body-json.ts';
 import { BodyWorkerPool } from './body-pool.ts';
+import { projectBody } from './body-projector.ts';
+import { isAscii } from 'node:buffer';
 
 export interface HandlerRequest {
   body: unknown;
@@ -229,14 +231,22 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   }
 
   /**
-   * A body small in bytes and in values, without a wide object, is decoded
-   * here (its scan says how many values JSON.parse would build, and the
-   * parse costs about that); any other goes to the body worker.
+   * An ASCII body up to the projection bound is read here in one pass that
+   * builds only what the schema declares (body-projector.ts); that declined,
+   * a body small in bytes and in values, without a wide object, is decoded
+   * here the usual way (its scan says how many values JSON.parse would
+   * build, and the parse costs about that); any other goes to the body worker.
    */
   async function decode(raw: Buffer, op: Operation): Promise<unknown> {
     const route = { validateBody: op.validateBody!, projectBody: op.projectBody, bodyRequired: op.bodyRequired, maxTopItems: op.maxTopItems };
+    let text: string | undefined;
+    if (op.projectionPlan && raw.length <= HTTP_LIMITS.projectOnLoopLimit && isAscii(raw)) {
+      text = raw.toString('latin1');
+      const fast = projectBody(raw, text, op.projectionPlan, bounds, op.validateBody!);
+      if (fast) return fast.value;
+    }
     if (raw.length <= inlineLimit) {
-      const v = decodeInline(raw, route);
+      const v = decodeInline(raw, route, text);
       if (v !== 'worker') {
         if (!v.ok) throw new RequestError(v.status, v.code, v.message, v.reason);
         return v.value;
@@ -255,8 +265,8 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     return items;
   }
 
-  function decodeInline(raw: Buffer, route: BodyRoute): BodyVerdict | 'worker' {
-    const text = decodeUtf8(raw);
+  function decodeInline(raw: Buffer, route: BodyRoute, ascii?: string): BodyVerdict | 'worker' {
+    const text = ascii ?? decodeUtf8(raw);
     if (typeof text !== 'string') return text;
     if (text.trim() === '') return emptyBody(route);
     const scan = scanJson(text, bounds);
