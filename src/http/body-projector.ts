@@ -20,7 +20,7 @@
 /** What to build of a value: the declared properties of an object, the items of an array, or the whole (scalar) value. */
 export type ProjectionPlan =
   | { kind: 'object'; names: string[]; plans: ProjectionPlan[]; nullable: boolean }
-  | { kind: 'array'; items: ProjectionPlan; nullable: boolean }
+  | { kind: 'array'; items: ProjectionPlan; nullable: boolean; maxItems: number }
   | { kind: 'leaf' };
 
 type Schema = Record<string, unknown>;
@@ -66,14 +66,20 @@ export function compilePlan(schema: unknown, components: Record<string, unknown>
   }
   if (s.type === 'array' && only(ARRAY_KEYWORDS)) {
     const items = compilePlan(s.items, components, seen);
-    return items ? { kind: 'array', items, nullable: false } : undefined;
+    const maxItems = s.maxItems === undefined ? Infinity : typeof s.maxItems === 'number' ? s.maxItems : NaN;
+    return items && !Number.isNaN(maxItems) ? { kind: 'array', items, nullable: false, maxItems } : undefined;
   }
   const types = Array.isArray(s.type) ? s.type : [s.type];
   if (types.length > 0 && types.every((t) => SCALAR_TYPES.has(t as string)) && only(LEAF_KEYWORDS)) return { kind: 'leaf' };
   return undefined;
 }
 
-export interface ProjectorBounds { maxDepth: number; maxValues: number }
+export interface ProjectorBounds {
+  maxDepth: number;
+  maxValues: number;
+  /** Values of the projection built at most (objects, arrays, scalars kept); past it the reader declines. */
+  maxBuilt?: number;
+}
 
 /** Members of one object this reader checks for repeats (pairwise); a wider object takes the usual path. */
 export const MAX_WIDTH = 64;
@@ -92,6 +98,8 @@ var depth = 0;
 var values = 0;
 var maxDepth = 0;
 var maxValues = 0;
+var built = 0;
+var maxBuilt = 0;
 /**
  * The keys of the objects open at each depth, for the repeated-key check: an
  * open-addressed table of TABLE slots a depth, each the key's start and
@@ -115,6 +123,7 @@ export function projectBody(bytes: Uint8Array, text: string, plan: ProjectionPla
   if (bytes.length !== text.length) return undefined;      // not ASCII: the usual path
   b = bytes; t = text; n = bytes.length; pos = 0; depth = 0; values = 0;
   maxDepth = bounds.maxDepth; maxValues = bounds.maxValues;
+  built = 0; maxBuilt = bounds.maxBuilt ?? Infinity;
   const slots = (maxDepth + 1) * TABLE;
   if (keyStart.length < slots) { keyStart = new Int32Array(slots); keyLen = new Int32Array(slots); keyStamp = new Int32Array(slots); stamp = 0; }
   let value: unknown;
@@ -148,6 +157,7 @@ function open(): void {
 /** The value at pos, built as `plan` says (undefined plan: checked and skipped). */
 function readValue(plan: ProjectionPlan | undefined): unknown {
   const c = b[pos];
+  if (plan && ++built > maxBuilt) throw DECLINE;
   if (c === 0x22) {
     if (plan && plan.kind !== 'leaf') throw DECLINE;       // the schema wants another type: refused
     return readString(plan !== undefined);
@@ -222,12 +232,15 @@ function readArray(plan: Extract<ProjectionPlan, { kind: 'array' }> | undefined)
   open();
   const out: unknown[] | undefined = plan ? [] : undefined;
   const items = plan?.items;
+  // past the schema's maxItems the array is refused: stop building it (a
+  // hostile body of millions of tiny elements costs the loop no more than this)
+  const most = plan ? plan.maxItems : Infinity;
   pos++;
   if (b[pos] <= 0x20) space();
   if (b[pos] === 0x5d) { pos++; depth--; return out; }
   for (;;) {
     const v = readValue(items);
-    if (out) out.push(v);
+    if (out) { if (out.length === most) throw DECLINE; out.push(v); }
     if (b[pos] <= 0x20) space();
     const c = b[pos];
     if (c === 0x2c) {

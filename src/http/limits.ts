@@ -38,6 +38,15 @@ export const HTTP_LIMITS = {
    * that pass declines goes on as below.
    */
   projectOnLoopLimit: 6 * MiB,
+  /**
+   * ... and that pass reads at most this many JSON values (the 1,000-node
+   * payload with Definitions: 336,000) and builds at most this many of the
+   * projection (that payload: ~60,000); past either it stops and the body
+   * goes on as below. Bytes alone do not bound the loop's time: 6 MiB of
+   * tiny objects or of tiny checks would cost it over 100 ms.
+   */
+  projectOnLoopValues: 700_000,
+  projectOnLoopBuilt: 150_000,
   inlineValues: 100_000,
   /** ... and no object of more members than this (Consul's have a dozen; a wide one is slow to build). */
   inlineWidestObject: 1000,

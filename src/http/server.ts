@@ -9,7 +9,8 @@
 // checked before a body is read. A body is read only up to the limit (413
 // from Content-Length or as soon as the running size passes it), at most
 // `maxBodies` at once (503 with Retry-After beyond), and decoded strictly
-// (body-json.ts): small bodies on the event loop, large ones in the body
+// (body-projector.ts, one pass that builds only what the schema declares,
+// else body-json.ts): small bodies on the event loop, large ones in the body
 // worker thread (body-pool.ts), so that no body stalls the loop for long.
 // docs/operations.md, "Limits", lists every bound.
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -44,7 +45,7 @@ export interface HttpAppOptions {
   bodyLimit?: number;
   /** Bodies read or decoded at once (503 beyond). Default: --http-max-bodies, else 8. */
   maxBodies?: number;
-  /** Bodies up to this many bytes are decoded on the event loop, larger ones in the body worker. */
+  /** Bodies up to this many bytes are decoded on the event loop the usual way, larger ones in the body worker (ASCII ones up to HTTP_LIMITS.projectOnLoopLimit are first tried in one pass there). */
   inlineBodyLimit?: number;
   /** Names besides IP addresses, localhost and the listen host that Host/Origin may carry. Default: --http-allowed-host. */
   allowedHosts?: string[];
@@ -91,6 +92,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   const inlineLimit = options.inlineBodyLimit ?? HTTP_LIMITS.inlineBodyLimit;
   const tokenOnReads = options.token !== undefined && (options.tokenOnReads ?? settings.tokenOnReads ?? false);
   const bounds: JsonBounds = { maxDepth: HTTP_LIMITS.maxDepth, maxValues: Math.max(1024, Math.floor(limit / HTTP_LIMITS.bytesPerValue)) };
+  const loopBounds = { maxDepth: bounds.maxDepth, maxValues: Math.min(bounds.maxValues, HTTP_LIMITS.projectOnLoopValues), maxBuilt: HTTP_LIMITS.projectOnLoopBuilt };
   const proxy = options.consulUrl ? createConsulProxy(options.consulUrl, (m) => options.onLog?.('warn', 'Consul proxy failed', { error: m })) : undefined;
   const token = options.token ? Buffer.from(options.token) : undefined;
   const guard: GuardOptions = { allowedHosts: (options.allowedHosts ?? settings.allowedHosts ?? []).map((h) => h.toLowerCase()), token };
@@ -242,7 +244,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     let text: string | undefined;
     if (op.projectionPlan && raw.length <= HTTP_LIMITS.projectOnLoopLimit && isAscii(raw)) {
       text = raw.toString('latin1');
-      const fast = projectBody(raw, text, op.projectionPlan, bounds, op.validateBody!);
+      const fast = projectBody(raw, text, op.projectionPlan, loopBounds, op.validateBody!);
       if (fast) return fast.value;
     }
     if (raw.length <= inlineLimit) {
