@@ -87,19 +87,18 @@ export const MAX_WIDTH = 64;
 /** Thrown inside the reader to leave it: the usual path decides. */
 const DECLINE = Symbol('decline');
 
-// The reader's state, for one synchronous call at a time: module variables
-// rather than an object's fields, because the inner loops read them for every
-// value of a 5 MiB body.
-var t = '';
-var b: Uint8Array = new Uint8Array(0);
-var n = 0;
-var pos = 0;
-var depth = 0;
-var values = 0;
-var maxDepth = 0;
-var maxValues = 0;
-var built = 0;
-var maxBuilt = 0;
+// The reader's state: one synchronous call at a time (each thread has its own
+// module), so plain module variables.
+let t = '';
+let b: Uint8Array = new Uint8Array(0);
+let n = 0;
+let pos = 0;
+let depth = 0;
+let values = 0;
+let maxDepth = 0;
+let maxValues = 0;
+let built = 0;
+let maxBuilt = 0;
 /**
  * The keys of the objects open at each depth, for the repeated-key check: an
  * open-addressed table of TABLE slots a depth, each the key's start and
@@ -108,10 +107,10 @@ var maxBuilt = 0;
  */
 const TABLE = 2 * MAX_WIDTH;
 const EMPTY = new Uint8Array(0);
-var keyStart = new Int32Array(0);
-var keyLen = new Int32Array(0);
-var keyStamp = new Int32Array(0);
-var stamp = 0;
+let keyStart = new Int32Array(0);
+let keyLen = new Int32Array(0);
+let keyStamp = new Int32Array(0);
+let stamp = 0;
 
 /**
  * The body's projected value ({ value }), or undefined: decode it the usual
@@ -120,7 +119,9 @@ var stamp = 0;
  * is the route's schema, run on the projected value.
  */
 export function projectBody(bytes: Uint8Array, text: string, plan: ProjectionPlan, bounds: ProjectorBounds, validate: (v: unknown) => boolean): { value: unknown } | undefined {
-  if (bytes.length !== text.length) return undefined;      // not ASCII: the usual path
+  // ASCII only (server.ts checks isAscii; in the worker the text is the body
+  // decoded as UTF-8, shorter than the bytes when any is not ASCII)
+  if (bytes.length !== text.length) return undefined;
   b = bytes; t = text; n = bytes.length; pos = 0; depth = 0; values = 0;
   maxDepth = bounds.maxDepth; maxValues = bounds.maxValues;
   built = 0; maxBuilt = bounds.maxBuilt ?? Infinity;
