@@ -84,7 +84,9 @@ class HaxChild {
     createInterface({ input: child.stdout! }).on('line', (l) => this.#waiting.shift()?.(l));
   }
   static async start(consulUrl: string, httpPort: number, childPath = fileURLToPath(new URL('./hax-child.ts', import.meta.url))): Promise<HaxChild> {
-    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', childPath, consulUrl, String(httpPort)], { stdio: ['pipe', 'pipe', 'inherit'] });
+    // HAX_BENCH_PROFILE=<dir>: a CPU profile of hax's process there (as bench/hostile)
+    const profile = process.env.HAX_BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.HAX_BENCH_PROFILE}`] : [];
+    const child = spawn(process.execPath, [...profile, '--expose-gc', '--import', 'tsx', childPath, consulUrl, String(httpPort)], { stdio: ['pipe', 'pipe', 'inherit'] });
     const hax = new HaxChild(child);
     const ready = await Promise.race([hax.#next<{ haLink: string; startupMs: number }>(), new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`hax exited (${code}) before it was ready`))))]);
     hax.haLink = ready.haLink;

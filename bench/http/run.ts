@@ -27,7 +27,9 @@ const TARGET = 1.2;
 const post = async (port: number, body: Buffer): Promise<number> => (await postFresh(port, '/', body, { 'X-Consul-Index': '42' })).status;
 
 async function startServer(file: string): Promise<{ port: number; stop(): void }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', new URL(file, import.meta.url).pathname], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // HAX_BENCH_PROFILE=<dir>: a CPU profile of each server's process there (as bench/hostile)
+  const profile = process.env.HAX_BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.HAX_BENCH_PROFILE}`] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', new URL(file, import.meta.url).pathname], { stdio: ['ignore', 'pipe', 'inherit'] });
   const { port } = await new Promise<{ port: number }>((resolve) => createInterface({ input: child.stdout! }).once('line', (l) => resolve(JSON.parse(l))));
   return { port, stop: () => child.kill('SIGTERM') };
 }

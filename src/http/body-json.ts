@@ -18,6 +18,7 @@
 // (body-elements.ts), falling back to the whole body for any refusal.
 import { isAscii } from 'node:buffer';
 import type { ValidateFunction } from 'ajv';
+import type { ProjectionPlan } from './body-projector.ts';
 
 export interface JsonBounds {
   maxDepth: number;
@@ -34,6 +35,8 @@ export interface BodyRoute {
   validateItem?: ValidateFunction;
   projectItem?: ValidateFunction;
   bodyRequired: boolean;
+  /** The one-pass reader's plan (body-projector.ts), tried before the steps above. */
+  projectionPlan?: ProjectionPlan;
 }
 
 export type BodyVerdict =

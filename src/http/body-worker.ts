@@ -1,16 +1,19 @@
 // The body worker thread: decodes, checks and validates the large request
-// bodies (body-json.ts) off the event loop, and hands back the projected
-// value as compact JSON text — what the handler needs of a 1,000-node
-// payload is a quarter of its bytes, and JSON.parse of that text on the
+// bodies off the event loop — an ASCII one in one pass that builds only what
+// the schema declares (body-projector.ts), any other (or one that pass
+// declines) the usual way (body-json.ts) — and hands back the projected
+// value as compact JSON text: what the handler needs of a 1,000-node
+// payload is a small share of its bytes, and JSON.parse of that text on the
 // event loop costs less than structured-cloning the object would. An array
 // comes back in parts of about PART_BYTES, so that the event loop parses it
-// a few milliseconds at a time. An array is decoded one element at a time
-// (body-elements.ts), so the worker's heap never holds the whole payload's
-// objects.
+// a few milliseconds at a time. On the usual path an array is decoded one
+// element at a time (body-elements.ts), so the worker's heap never holds the
+// whole payload's objects.
 import { parentPort } from 'node:worker_threads';
 import { loadOpenApi } from './openapi.ts';
 import { decodeUtf8, emptyBody, parseScanned, scanJson, type BodyRoute, type BodyVerdict, type JsonBounds } from './body-json.ts';
 import { decodeArrayInParts } from './body-elements.ts';
+import { projectBody } from './body-projector.ts';
 
 export interface BodyJob { id: number; operationId: string; bytes: Uint8Array; bounds: JsonBounds }
 export type BodyJobResult =
@@ -22,7 +25,7 @@ for (const op of loadOpenApi().operations) {
   if (op.validateBody) {
     routes.set(op.operationId, {
       validateBody: op.validateBody, projectBody: op.projectBody, bodyRequired: op.bodyRequired, maxTopItems: op.maxTopItems,
-      validateItem: op.validateItem, projectItem: op.projectItem,
+      validateItem: op.validateItem, projectItem: op.projectItem, projectionPlan: op.projectionPlan,
     });
   }
 }
@@ -46,6 +49,11 @@ function decode(job: BodyJob, route: BodyRoute): BodyJobResult {
   if (text.trim() === '') {
     const v = emptyBody(route);
     return v.ok ? { id: job.id, ok: true } : refused(v);
+  }
+  if (route.projectionPlan && text.length === job.bytes.length) {
+    // ASCII: the one-pass reader, which builds only the projected value
+    const fast = projectBody(job.bytes, text, route.projectionPlan, job.bounds, route.validateBody);
+    if (fast) return Array.isArray(fast.value) ? { id: job.id, ok: true, parts: arrayParts(fast.value) } : { id: job.id, ok: true, text: fast.value === undefined ? undefined : JSON.stringify(fast.value) };
   }
   const scan = scanJson(text, job.bounds);
   if (scan.refusal) return refused(scan.refusal as Extract<BodyVerdict, { ok: false }>);

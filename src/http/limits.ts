@@ -32,6 +32,24 @@ export const HTTP_LIMITS = {
   inlineValues: 100_000,
   /** ... and no object of more members than this (Consul's have a dozen; a wide one is slow to build). */
   inlineWidestObject: 1000,
+  /**
+   * ASCII bodies up to this size are first read on the event loop in one
+   * pass that builds only what the route's schema declares
+   * (body-projector.ts): ~4 ms a MiB, so a 1,000-node watch payload (3.6 MiB
+   * compact, 4.9 MiB with every check's Definition) costs the loop less than
+   * JSON.parse of it would, and less than the trip to the worker. A body
+   * that pass declines is decoded as above (on the loop when small, else in
+   * the worker), which gives the refusal when there is one.
+   */
+  projectOnLoopLimit: 6 * MiB,
+  /**
+   * ... and that pass reads at most this many JSON values (the 1,000-node
+   * payload with Definitions: 336,000) and builds at most this many of the
+   * projection (that payload: ~60,000); past either it declines. Bytes alone do not bound the loop's time: 6 MiB of
+   * tiny objects or of tiny checks would cost it over 100 ms.
+   */
+  projectOnLoopValues: 700_000,
+  projectOnLoopBuilt: 150_000,
   /** Bodies read or parsed at once; one more is answered 503 with Retry-After. */
   maxBodies: 8,
   /** JSON nesting depth (Consul's payloads nest 5 deep). */

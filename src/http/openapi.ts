@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import Ajv2020Module from 'ajv/dist/2020.js';
 import type { ValidateFunction } from 'ajv';
+import { compilePlan, type ProjectionPlan } from './body-projector.ts';
 
 export const OPENAPI_PATH = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'openapi', 'openapi.yaml');
 
@@ -23,6 +24,8 @@ export interface Operation {
   projectItem?: ValidateFunction;
   /** maxItems of the body when the schema makes it an array (or null): checked before the body is parsed. */
   maxTopItems?: number;
+  /** What of the body the handler sees, for the one-pass reader (body-projector.ts); absent when the schema uses what it does not mirror. */
+  projectionPlan?: ProjectionPlan;
   bodyRequired: boolean;
   /** Header parameters the operation declares, with their schemas compiled (checked when present). */
   headerParams: { name: string; required: boolean; pattern?: string; validate: ValidateFunction }[];
@@ -69,6 +72,7 @@ export function loadOpenApi(path = OPENAPI_PATH): { text: string; operations: Op
         validateBody: schema === undefined ? undefined : ajv.compile(rewriteRefs(schema) as object),
         projectBody: schema === undefined ? undefined : projecting.compile(rewriteRefs(schema) as object),
         maxTopItems: topMaxItems(schema),
+        projectionPlan: schema === undefined ? undefined : compilePlan(schema, doc.components as Record<string, unknown> | undefined),
         ...itemValidators(schema, ajv, projecting),
         headerParams: (op.parameters ?? []).filter((q) => q.in === 'header').map((q) => ({
           name: q.name.toLowerCase(), required: q.required === true, pattern: q.schema?.pattern,

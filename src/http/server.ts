@@ -9,7 +9,8 @@
 // checked before a body is read. A body is read only up to the limit (413
 // from Content-Length or as soon as the running size passes it), at most
 // `maxBodies` at once (503 with Retry-After beyond), and decoded strictly
-// (body-json.ts): small bodies on the event loop, large ones in the body
+// (body-projector.ts, one pass that builds only what the schema declares,
+// else body-json.ts): small bodies on the event loop, large ones in the body
 // worker thread (body-pool.ts), so that no body stalls the loop for long.
 // docs/operations.md, "Limits", lists every bound.
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -23,6 +24,8 @@ import { HTTP_LIMITS, httpSettings, isLoopbackHost } from './limits.ts';
 import { checkOrigin, checkTarget, tokenMatches, unauthorized, type GuardOptions } from './guard.ts';
 import { decodeUtf8, emptyBody, parseScanned, scanJson, type BodyRoute, type BodyVerdict, type JsonBounds } from './body-json.ts';
 import { BodyWorkerPool } from './body-pool.ts';
+import { projectBody } from './body-projector.ts';
+import { isAscii } from 'node:buffer';
 
 export interface HandlerRequest {
   body: unknown;
@@ -42,7 +45,7 @@ export interface HttpAppOptions {
   bodyLimit?: number;
   /** Bodies read or decoded at once (503 beyond). Default: --http-max-bodies, else 8. */
   maxBodies?: number;
-  /** Bodies up to this many bytes are decoded on the event loop, larger ones in the body worker. */
+  /** Bodies up to this many bytes are decoded on the event loop the usual way, larger ones in the body worker (ASCII ones up to HTTP_LIMITS.projectOnLoopLimit are first tried in one pass there). */
   inlineBodyLimit?: number;
   /** Names besides IP addresses, localhost and the listen host that Host/Origin may carry. Default: --http-allowed-host. */
   allowedHosts?: string[];
@@ -89,6 +92,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   const inlineLimit = options.inlineBodyLimit ?? HTTP_LIMITS.inlineBodyLimit;
   const tokenOnReads = options.token !== undefined && (options.tokenOnReads ?? settings.tokenOnReads ?? false);
   const bounds: JsonBounds = { maxDepth: HTTP_LIMITS.maxDepth, maxValues: Math.max(1024, Math.floor(limit / HTTP_LIMITS.bytesPerValue)) };
+  const loopBounds = { maxDepth: bounds.maxDepth, maxValues: Math.min(bounds.maxValues, HTTP_LIMITS.projectOnLoopValues), maxBuilt: HTTP_LIMITS.projectOnLoopBuilt };
   const proxy = options.consulUrl ? createConsulProxy(options.consulUrl, (m) => options.onLog?.('warn', 'Consul proxy failed', { error: m })) : undefined;
   const token = options.token ? Buffer.from(options.token) : undefined;
   const guard: GuardOptions = { allowedHosts: (options.allowedHosts ?? settings.allowedHosts ?? []).map((h) => h.toLowerCase()), token };
@@ -229,14 +233,22 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   }
 
   /**
-   * A body small in bytes and in values, without a wide object, is decoded
-   * here (its scan says how many values JSON.parse would build, and the
-   * parse costs about that); any other goes to the body worker.
+   * An ASCII body up to the projection bound is read here in one pass that
+   * builds only what the schema declares (body-projector.ts); that declined,
+   * a body small in bytes and in values, without a wide object, is decoded
+   * here the usual way (its scan says how many values JSON.parse would
+   * build, and the parse costs about that); any other goes to the body worker.
    */
   async function decode(raw: Buffer, op: Operation): Promise<unknown> {
     const route = { validateBody: op.validateBody!, projectBody: op.projectBody, bodyRequired: op.bodyRequired, maxTopItems: op.maxTopItems };
+    let text: string | undefined;
+    if (op.projectionPlan && raw.length <= HTTP_LIMITS.projectOnLoopLimit && isAscii(raw)) {
+      text = raw.toString('latin1');
+      const fast = projectBody(raw, text, op.projectionPlan, loopBounds, op.validateBody!);
+      if (fast) return fast.value;
+    }
     if (raw.length <= inlineLimit) {
-      const v = decodeInline(raw, route);
+      const v = decodeInline(raw, route, text);
       if (v !== 'worker') {
         if (!v.ok) throw new RequestError(v.status, v.code, v.message, v.reason);
         return v.value;
@@ -255,8 +267,8 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     return items;
   }
 
-  function decodeInline(raw: Buffer, route: BodyRoute): BodyVerdict | 'worker' {
-    const text = decodeUtf8(raw);
+  function decodeInline(raw: Buffer, route: BodyRoute, ascii?: string): BodyVerdict | 'worker' {
+    const text = ascii ?? decodeUtf8(raw);
     if (typeof text !== 'string') return text;
     if (text.trim() === '') return emptyBody(route);
     const scan = scanJson(text, bounds);
