@@ -27,11 +27,7 @@ export function consulKnownIndex(): u64 {
   let k = ownIndex;
   if (m.confIndex > k) k = m.confIndex;
   if (m.healthIndex > k) k = m.healthIndex;
-  for (let i = 0; i < m.objs.length; i++) {
-    const o = m.objs[i];
-    if (o.eventIndex > k) k = o.eventIndex;
-    if (o.kvIndex > k) k = o.kvIndex;
-  }
+  if (m.rowIndex > k) k = m.rowIndex;
   return k;
 }
 

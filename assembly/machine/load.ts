@@ -90,6 +90,7 @@ export function onConfLoaded(r: Reader, out: Out): void {
     const fresh = new Model();
     fresh.nodeHealth = old.nodeHealth;
     fresh.healthIndex = old.healthIndex;
+    fresh.rowIndex = old.rowIndex;
     building = fresh;
     rows = new Array<Row>();
     counts = new Array<i32>(10);
@@ -102,7 +103,7 @@ export function onConfLoaded(r: Reader, out: Out): void {
     const p = readFid(r, 'parent'); row.pc = p.c; row.pk = p.k;
     const x = readFid(r, 'ref'); row.rc = x.c; row.rk = x.k;
     const kind = r.u8('kind');
-    const modifyIndex = r.u64('modifyIndex');
+    const modifyIndex = m.seen(r.u64('modifyIndex'));
     const key = readStr(r, 'key');
     const name = readStr(r, 'name');
     const endpoint = readStr(r, 'endpoint');
@@ -184,7 +185,7 @@ function applyDelta(r: Reader, out: Out, index: u64, n: u32): void {
     const f = readFid(r, 'fid');
     readFid(r, 'parent'); readFid(r, 'ref');
     r.u8('kind');
-    const modifyIndex = r.u64('modifyIndex');
+    const modifyIndex = state.model.seen(r.u64('modifyIndex'));
     readStr(r, 'key'); readStr(r, 'name'); readStr(r, 'endpoint');
     const st = readStr(r, 'state');
     const p = m.find(f.c, f.k);
@@ -212,7 +213,7 @@ export function onProcessesLoaded(r: Reader, out: Out): void {
     const f = readFid(r, 'fid');
     const ev = nameIndex(EVENT_NAMES, readStr(r, 'event'));
     const ty = nameIndex(TYPE_NAMES, readStr(r, 'type'));
-    const mi = r.u64('modifyIndex');
+    const mi = state.model.seen(r.u64('modifyIndex'));
     const p = m.find(f.c, f.k);
     if (p < 0) { unknown++; continue; }
     const o = m.get(p);

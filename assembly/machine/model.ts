@@ -100,6 +100,11 @@ export class Model {
   loaded: bool = false;
   confIndex: u64 = 0;
   healthIndex: u64 = 0;
+  /** The highest ModifyIndex any conf or processes/ row brought (commit.ts consulKnownIndex; kept, not scanned, per POST). */
+  rowIndex: u64 = 0;
+
+  /** Notes a ModifyIndex Consul gave in a row; returns it. */
+  seen(index: u64): u64 { if (index > this.rowIndex) this.rowIndex = index; return index; }
 
   find(c: u64, k: u64): i32 {
     const key = fidKey(c, k);
