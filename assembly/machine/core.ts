@@ -53,7 +53,7 @@ export const TRANSITIONS: Array<Transition> = [
   new Transition(EV_IDENTITY_SET, 'IdentitySet', onIdentitySet, 'IDENTITY_SET'),
   new Transition(EV_CONF_LOADED, 'ConfLoaded', onConfLoaded, 'CONF_LOADED CONF_UPDATED CONF_PART_ORPHANED'),
   new Transition(EV_PROCESSES_LOADED, 'ProcessesLoaded', onProcessesLoaded, 'PROCESSES_LOADED'),
-  new Transition(EV_HEALTH_VIEWED, 'HealthViewed', onHealthViewed, 'HEALTH_VIEWED'),
+  new Transition(EV_HEALTH_VIEWED, 'HealthViewed', onHealthViewed, 'HEALTH_VIEWED HEALTH_ACTED HEALTH_TOLD_LOCALLY'),
   new Transition(EV_TIMER_FIRED, 'TimerFired', onTimerFired, 'ENTRYPOINT_QUERY_SENT TIMER_IDLE'),
   new Transition(EV_BQ_READ, 'BqRead', onBqRead,
     'BQ_OFFSET_LOADED BQ_OFFSET_REPAIRED BQ_CONSUMED BQ_NOTHING_NEW; per message (ACT_BQ_RESULT): ' +

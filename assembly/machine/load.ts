@@ -20,7 +20,7 @@ import {
   Model, Obj, O_NODE, O_PROCESS, O_POOL, O_DRIVE, O_SDEV, O_ENCL, nameIndex, EVENT_NAMES, TYPE_NAMES,
 } from './model';
 import { hostOf } from './derive';
-import { serviceFid } from './health';
+import { serviceFid, actOnHealth } from './health';
 import { state } from './state';
 
 
@@ -247,6 +247,7 @@ export function onHealthViewed(r: Reader, out: Out): void {
   if (<u64>n * 10 > <u64>r.remaining) abort('event record malformed: health count');
   const m = state.model;
   let matched = 0, failing = 0;
+  const procs = new Array<i32>();
   for (let i: u32 = 0; i < n && !r.failed; i++) {
     const id = readStr(r, 'serviceId');
     const node = readStr(r, 'node');
@@ -259,11 +260,20 @@ export function onHealthViewed(r: Reader, out: Out): void {
     if (p < 0) continue;
     m.get(p).check = ss;
     matched++;
+    if (m.get(p).type == O_PROCESS) procs.push(p);
     if (ss != 0 || ns != 0) failing++;
   }
   must(r);
   if (index > m.healthIndex) m.healthIndex = index;
-  out.reason('HEALTH_VIEWED', 'health of ' + service + ' at index ' + index.toString() + ': ' + n.toString() + ' instance(s), ' +
-    matched.toString() + ' in the conf tree, ' + failing.toString() + ' not passing');
+  const viewed = 'health of ' + service + ' at index ' + index.toString() + ': ' + n.toString() + ' instance(s), ' +
+    matched.toString() + ' in the conf tree, ' + failing.toString() + ' not passing';
+  // Acted on as POST / would be (health.ts), whichever of the two reaches hax
+  // first: hax's own blocking query on the local agent skips the agent's watch
+  // handler and its POST, and was seen first by up to 280 ms on a busy 10-node
+  // cluster. The rule is idempotent, so the later of the two changes nothing.
+  const acted = actOnHealth(procs, out);
+  if (acted.recorded.length > 0) { out.reason('HEALTH_ACTED', viewed + '; ' + acted.recorded + (acted.told.length ? '; ' + acted.told : '')); return; }
+  if (acted.told.length > 0) { out.reason('HEALTH_TOLD_LOCALLY', viewed + '; ' + acted.told); return; }
+  out.reason('HEALTH_VIEWED', viewed);
 }
 

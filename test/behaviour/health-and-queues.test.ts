@@ -46,8 +46,14 @@ test('a process\'s current health follows §5.2(b) for every processes/<fid> sta
   await setProcess(F.remoteIos, 'DTM_RECOVERED');
   await w!.consul.catalog.register({ Node: REMOTE, Address: '127.0.0.1', Checks: [{ CheckID: 'SerfHealth', Name: 'Serf Health Status', Status: 'critical' }] });
   await until('remote node dead', () => state(F.remoteIos) === 'M0_NC_TRANSIENT' || undefined);
+  // this hax is the RC: its own health view saw the node dead and recorded the node's process STOPPED (as POST / would)
+  await until('the RC recorded the dead node\'s process STOPPED', async () => (await w!.consul.kv.get(`processes/${F.remoteIos}`))?.value.includes('STOPPED') || undefined);
   await w!.consul.catalog.register({ Node: REMOTE, Address: '127.0.0.1', Checks: [{ CheckID: 'SerfHealth', Name: 'Serf Health Status', Status: 'passing' }] });
-  await until('remote node back', () => state(F.remoteIos) === 'M0_NC_ONLINE' || undefined);
+  // the node is back, its process is not until it reports itself again
+  await until('remote node back, its process still STOPPED', () => (w!.hax.api.clusterStatus().nodes.some((n) => n.name.startsWith(REMOTE)) && eventInModel(F.remoteIos) === 'M0_CONF_HA_PROCESS_STOPPED') || undefined);
+  assert.is(state(F.remoteIos), 'M0_NC_TRANSIENT');
+  await setProcess(F.remoteIos, 'DTM_RECOVERED');
+  await until('remote process back', () => state(F.remoteIos) === 'M0_NC_ONLINE' || undefined);
 });
 
 test('POST / acts on a local process going OFFLINE once, and a replayed payload causes no second broadcast', async () => {
