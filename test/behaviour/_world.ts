@@ -138,6 +138,13 @@ export class Peer {
 
   noteOf(fid: string, state: string): boolean { return this.notes().some((n) => n.fid === fid && n.state === state); }
 
+  /** How many messages came at or after `since` (Date.now()), without decoding any. */
+  messagesSince(since: number): number {
+    let n = 0;
+    for (let i = this.#rawAt.length - 1; i >= 0 && this.#rawAt[i]! >= since; i--) n++;
+    return n;
+  }
+
   /** When the first NVEC SET with a note of `fid` in one of `states` came (Date.now()), at or after `since`; undefined if none yet. */
   noteTime(fid: string, states: string[], since = 0): number | undefined {
     const msgs = this.received;
