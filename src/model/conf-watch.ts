@@ -41,7 +41,15 @@ export const CONF_WATCH_INTERVAL_MS = 1000;
  * all shards: besides the blocking queries (one per watched shard) hax then
  * holds at most this many more connections to the agent.
  */
-export const CONF_READS_IN_FLIGHT = 8;
+export const CONF_READS_IN_FLIGHT = 16;
+
+/**
+ * The catch-all looks this long after its wake: its look (a txn and 7
+ * listings at 1,000 nodes) made Consul busy just when the woken shard asked
+ * its read shards; what it looks for (a key under no shard, a loose key) is
+ * rare, and a later change wakes it again.
+ */
+export const CATCH_ALL_DELAY_MS = 250;
 
 export interface ConfWatchEvents {
   /** The whole tree (start-up, structure changed, index went back), parsed. */
@@ -234,6 +242,10 @@ export class ConfWatch {
         const woke = await untilOutsideChange(this.#consul, prefix, this.#own, at, wait, signal, this.#onSkip, 'above');
         const read = this.#plan!.read;
         const under = readShardsUnder(read, prefix);
+        // read alongside the index questions; awaited below, and meanwhile
+        // marked handled so that a failure while those fail first is no crash
+        const loose = under.loose.length > 0 ? this.#reads.run(() => readKeys(this.#consul, under.loose)) : Promise.resolve([]);
+        loose.catch(() => {});
         let moved = under.shards;
         if (moved.length > 1 || under.loose.length > 0) {
           const indexes = await Promise.all(moved.map((i) => this.#reads.run(async () => (await this.#consul.kv.keys(read.prefixes[i]!, { separator: '/', signal })).index ?? 0)));
@@ -243,10 +255,9 @@ export class ConfWatch {
           const r = await this.#consul.kv.list(read.prefixes[i]!, { signal });
           return { prefix: read.prefixes[i]!, count: read.counts[i]!, items: items(r.entries), index: r.index ?? 0 };
         })));
-        const loose = under.loose.length > 0 ? await this.#reads.run(() => readKeys(this.#consul, under.loose)) : [];
         this.counts.shardReads += reads.length;
         for (const r of reads) this.counts.keysRead += r.items.length;
-        return { value: { reads, loose }, index: Math.max(at, woke, ...reads.map((r) => r.index)) };
+        return { value: { reads, loose: await loose }, index: Math.max(at, woke, ...reads.map((r) => r.index)) };
       },
       onChange: (found, at) => this.#deliver(() => {
         if (this.#shards.get(prefix) === undefined) return;   // dropped from the plan: the whole read that did it is newer
@@ -275,6 +286,8 @@ export class ConfWatch {
         if (at === 0) return { value: { rebased: true }, index: (await this.#consul.kv.keys(CONF_ROOT, { separator: '/', signal })).index ?? 0 };
         const now = await untilOutsideChange(this.#consul, CONF_ROOT, this.#own, at, wait, signal, this.#onSkip, 'exact');
         if (now < at) return { value: { back: `index went back from ${at} to ${now}` }, index: now };   // the watch resets to 0
+        // not in the way of the shard that is reading the same change
+        await sleep(CATCH_ALL_DELAY_MS, signal);
         this.counts.catchAllLooks++;
         const plan = this.#plan!;
         const loose = await readKeys(this.#consul, plan.watched.loose);
