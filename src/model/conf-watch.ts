@@ -51,6 +51,17 @@ export const CONF_READS_IN_FLIGHT = 16;
  */
 export const CATCH_ALL_DELAY_MS = 250;
 
+/**
+ * Least average time between two `?keys` queries of one shard's or the
+ * catch-all's gate under churn (burst 2; own-write-gate.ts). hax's own
+ * writes under m0conf/ wake the catch-all and one or two shards (its node's
+ * objects, its enclosure) each; at 100 events a second and 20 queries a
+ * second per gate the three gates cost Consul more than the one gate did
+ * before (a shard's answer lists its few hundred names). A gate that waits
+ * skips a run of own writes at once; a lone change is still seen at once.
+ */
+export const CONF_GATE_INTERVAL_MS = 200;
+
 export interface ConfWatchEvents {
   /** The whole tree (start-up, structure changed, index went back), parsed. */
   onWhole(index: number, rows: ConfRow[]): void;
@@ -239,7 +250,7 @@ export class ConfWatch {
       // the shard is current up to the whole read's index, above its own
       startIndex: index,
       fetch: async (at, wait, signal) => {
-        const woke = await untilOutsideChange(this.#consul, prefix, this.#own, at, wait, signal, this.#onSkip, 'above');
+        const woke = await untilOutsideChange(this.#consul, prefix, this.#own, at, wait, signal, this.#onSkip, 'above', CONF_GATE_INTERVAL_MS);
         const read = this.#plan!.read;
         const under = readShardsUnder(read, prefix);
         // read alongside the index questions; awaited below, and meanwhile
@@ -284,7 +295,7 @@ export class ConfWatch {
       fetch: async (at, wait, signal) => {
         // after going backwards the watch starts again from 0: take the tree's index as it is now
         if (at === 0) return { value: { rebased: true }, index: (await this.#consul.kv.keys(CONF_ROOT, { separator: '/', signal })).index ?? 0 };
-        const now = await untilOutsideChange(this.#consul, CONF_ROOT, this.#own, at, wait, signal, this.#onSkip, 'exact');
+        const now = await untilOutsideChange(this.#consul, CONF_ROOT, this.#own, at, wait, signal, this.#onSkip, 'exact', CONF_GATE_INTERVAL_MS);
         if (now < at) return { value: { back: `index went back from ${at} to ${now}` }, index: now };   // the watch resets to 0
         // not in the way of the shard that is reading the same change
         await sleep(CATCH_ALL_DELAY_MS, signal);

@@ -9,7 +9,7 @@ import type { ConsulClient } from '../consul/client.ts';
 import { TokenBucket, sleep } from '../consul/blocking.ts';
 import type { OwnWrites } from '../consul/own-writes.ts';
 
-/** Least average time between two `?keys` queries under churn (burst 2): hax's own writes come in bursts. */
+/** Least average time between two `?keys` queries under churn (burst 2, by default): hax's own writes come in bursts. */
 export const GATE_INTERVAL_MS = 50;
 /** A txn's index can wake the query before its reply reached hax's writer: with writes in flight, looked at once more after this. */
 export const REPLY_GRACE_MS = 30;
@@ -29,8 +29,8 @@ export type SentIndex = 'exact' | 'above';
  * went backwards; or the signal aborted).
  */
 export async function untilOutsideChange(consul: ConsulClient, prefix: string, own: OwnWrites, readAt: number, wait: string, signal: AbortSignal,
-  onSkip: (reason: string) => void, sent: SentIndex = 'exact'): Promise<number> {
-  const bucket = new TokenBucket(2, GATE_INTERVAL_MS);
+  onSkip: (reason: string) => void, sent: SentIndex = 'exact', intervalMs = GATE_INTERVAL_MS): Promise<number> {
+  const bucket = new TokenBucket(2, intervalMs);
   let at = readAt;
   while (!signal.aborted) {
     const delay = bucket.take(performance.now());
