@@ -1,20 +1,22 @@
 // Keeps the model's conf tree (m0conf/) current at a cost proportional to the
 // change (issue 17). At 1,000 nodes the tree is 39,000 keys and 7 MB; Consul
-// alone took 500–800 ms to send it, so an outside change cannot be answered
-// by reading it whole. Instead:
+// alone took 300 ms to over a second to send it, so an outside change cannot
+// be answered by reading it whole. Instead:
 //   * the tree is read whole at start-up, when its structure changed (keys
 //     added or removed, a value that is more than a state), or when an index
-//     went backwards (a restored snapshot); each whole read plans the shards;
-//   * each shard (a key prefix, conf-shards.ts) has its own blocking query
-//     behind the own-write gate: an outside change re-reads that shard only
+//     went backwards (a restored snapshot); each whole read cuts it into
+//     shards (conf-shards.ts): watched ones, each cut again into read ones;
+//   * each watched shard has its own blocking query behind the own-write
+//     gate: woken by an outside change it asks its read shards for their
+//     index, reads those that moved (a few hundred keys) and its loose keys,
 //     and conf-delta.ts hands on the rows whose ModifyIndex moved;
 //   * a catch-all behind the same gate on m0conf/ reads the loose keys no
-//     shard holds and checks that no key lies outside the shards
-//     (conf-catch-all.ts); one that does means a whole read;
+//     watched shard holds and checks that no key lies outside the read
+//     shards (conf-catch-all.ts); one that does means a whole read;
 //   * hax's own writes wake the gates but are not read (own-write-gate.ts).
-// Every read is rate-limited, as before, to one a second per shard (and for
-// the catch-all and whole reads), with a burst of two so a lone change is
-// read at once: under churn the shards hax writes to cost one small read a
+// Reads are rate-limited, as before, to one a second per watched shard (and
+// for the catch-all and whole reads), with a burst of two so a lone change is
+// read at once: under churn the shards hax writes to cost a small read a
 // second each, not a whole read.
 import type { ConsulClient } from '../consul/client.ts';
 import { BlockingWatch, TokenBucket, backoffMs, sleep } from '../consul/blocking.ts';
@@ -47,7 +49,7 @@ export const CONF_READS_IN_FLIGHT = 16;
  * The catch-all looks this long after its wake: its look (a txn and 7
  * listings at 1,000 nodes) made Consul busy just when the woken shard asked
  * its read shards; what it looks for (a key under no shard, a loose key) is
- * rare, and a later change wakes it again.
+ * rare, and it looks at the tree as it is then, changes since its wake too.
  */
 export const CATCH_ALL_DELAY_MS = 250;
 
@@ -264,11 +266,15 @@ export class ConfWatch {
         }
         const reads = await Promise.all(moved.map((i) => this.#reads.run(async () => {
           const r = await this.#consul.kv.list(read.prefixes[i]!, { signal });
-          return { prefix: read.prefixes[i]!, count: read.counts[i]!, items: items(r.entries), index: r.index ?? 0 };
+          return { prefix: read.prefixes[i]!, count: read.counts[i]!, items: items(r.entries) };
         })));
         this.counts.shardReads += reads.length;
         for (const r of reads) this.counts.keysRead += r.items.length;
-        return { value: { reads, loose: await loose }, index: Math.max(at, woke, ...reads.map((r) => r.index)) };
+        // Only the index it woke with: every change up to it was there for the
+        // index questions to see. A read's own index may be newer than a change
+        // in a read shard asked before that change came: sent back, it would
+        // hide that change for good.
+        return { value: { reads, loose: await loose }, index: Math.max(at, woke) };
       },
       onChange: (found, at) => this.#deliver(() => {
         if (this.#shards.get(prefix) === undefined) return;   // dropped from the plan: the whole read that did it is newer
