@@ -5,6 +5,8 @@
 //     client's read of m0conf/;
 //   an outside change (another node's state PUT under m0conf/) → hax's model,
 //     against a plain client's blocking query woken by the same change;
+//   at rest after those: hax's connections to the agent (each blocking query
+//     holds one) and the agent's CPU;
 //   POST / (the service-watch payload with 10 % of the checks failing) →
 //     the broadcast handed to the links (the response returns after that);
 //   a process event → processes/<fid> durable (hax acknowledges after the txn).
@@ -77,6 +79,7 @@ class HaxChild {
   readonly #child: ChildProcess;
   readonly #waiting: ((line: string) => void)[] = [];
   haLink = '';
+  get pid(): number { return this.#child.pid!; }
   /** startHax → ready (model loaded, HA-link listener and HTTP up), measured in hax's process. */
   startupMs = 0;
   private constructor(child: ChildProcess) {
@@ -142,6 +145,28 @@ async function outsideChanges(consul: ConsulClient, hax: HaxChild, prefix: strin
   return out;
 }
 
+/** How long the agent's CPU is sampled at rest. */
+const REST_SAMPLE_MS = 10_000;
+/** CPU time (user + system) a process used so far, ms. */
+function cpuMs(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(f[11]) + Number(f[12])) * 1000 / 100;   // utime, stime in clock ticks (USER_HZ 100)
+}
+/** Established TCP connections from process `pid` to `port` (NaN where `ss` is missing). */
+function connections(pid: number, port: string): number {
+  try {
+    return execFileSync('ss', ['-tnpH', 'state', 'established', `( dport = :${port} )`], { encoding: 'utf8' }).split('\n').filter((l) => l.includes(`pid=${pid},`)).length;
+  } catch { return Number.NaN; }
+}
+/** hax's connections to the agent and the agent's CPU (ms per s), with nothing happening. */
+async function atRest(hax: HaxChild, agent: { pid: number; url: string }): Promise<{ connections: number; consulCpuMsPerS: number }> {
+  await new Promise((r) => setTimeout(r, 3 * CHANGE_GAP_MS));   // the watches settle after the last change
+  const c0 = cpuMs(agent.pid), t0 = performance.now();
+  await new Promise((r) => setTimeout(r, REST_SAMPLE_MS));
+  const consulCpuMsPerS = (cpuMs(agent.pid) - c0) / ((performance.now() - t0) / 1000);
+  return { connections: connections(hax.pid, new URL(agent.url).port), consulCpuMsPerS };
+}
+
 interface SizeResult {
   nodes: number; kvPairs: number; postMs: number[]; postNotes: number; eventMs: number[]; peerMs: number[];
   startupMs: number; spawnToReadyMs: number; rssAfterLoad: number; rssAtEnd: number; changeMs: number[];
@@ -149,6 +174,8 @@ interface SizeResult {
   plainMs: number[]; plainReadMs: number;
   /** The same under processes/ (a remote ioservice's processes/<fid>). */
   procChangeMs: number[]; procPlainMs: number[];
+  /** At rest after the outside changes: hax's connections to the agent, the agent's CPU. */
+  rest: { connections: number; consulCpuMsPerS: number };
   /** 'baseline' when another tree's hax ran it (HAX_BENCH_BASELINE_TREE). */
   label?: string;
 }
@@ -227,13 +254,15 @@ async function runSize(nodes: number, dir: string, tree?: string): Promise<SizeR
       ? { value: '{"state": "M0_CONF_HA_PROCESS_DTM_RECOVERED", "type": "M0_CONF_HA_PROCESS_M0D"}', want: 'M0_NC_ONLINE' }
       : { value: '{"state": "M0_CONF_HA_PROCESS_STARTED", "type": "M0_CONF_HA_PROCESS_M0D"}', want: 'M0_NC_DTM_RECOVERING' }));
     const changeMs = conf.hax, plainMs = conf.plain, procChangeMs = procs.hax, procPlainMs = procs.plain;
+    progress(`${nodes} node(s): at rest for ${REST_SAMPLE_MS / 1000} s`);
+    const rest = await atRest(hax, agent);
     // baseline of the start-up: a plain client reading m0conf/ whole and parsing it
     const r0 = performance.now();
     await consul.kv.list('m0conf/');
     const plainReadMs = performance.now() - r0;
     const rssAtEnd = await hax.rss();
     const kvPairs = (await consul.kv.list('')).entries.length;
-    return { nodes, kvPairs, postMs, postNotes, eventMs, peerMs, startupMs: hax.startupMs, spawnToReadyMs, rssAfterLoad, rssAtEnd, changeMs, plainMs, plainReadMs, procChangeMs, procPlainMs };
+    return { nodes, kvPairs, postMs, postNotes, eventMs, peerMs, startupMs: hax.startupMs, spawnToReadyMs, rssAfterLoad, rssAtEnd, changeMs, plainMs, plainReadMs, procChangeMs, procPlainMs, rest };
   } finally {
     for (const p of peers) p.close();
     await hax?.stop();
@@ -264,6 +293,8 @@ async function main(): Promise<void> {
   printTable('outside change → hax\'s model, ms (a plain blocking client on the same prefix as baseline)', ['nodes', 'm0conf/ hax p50', 'p99', 'plain p50', 'p99', 'processes/ hax p50', 'p99', 'plain p50', 'p99'],
     results.map((r) => [name(r), percentile(r.changeMs, 50), percentile(r.changeMs, 99), percentile(r.plainMs, 50), percentile(r.plainMs, 99),
       percentile(r.procChangeMs, 50), percentile(r.procChangeMs, 99), percentile(r.procPlainMs, 50), percentile(r.procPlainMs, 99)]));
+  printTable('hax at rest after the outside changes', ['nodes', 'connections to the agent', 'agent CPU ms/s'],
+    results.map((r) => [name(r), r.rest.connections, r.rest.consulCpuMsPerS]));
   console.log('plain read / plain watch: the baselines, in the same run — a client that only reads m0conf/ whole (recurse) and parses it; a client');
   console.log('blocked on m0conf/ (recurse) that wakes with the same change and parses the answer.');
   console.log('start-up: startHax → ready (model loaded, links accepted) in hax\'s process; spawn→ready adds Node and tsx starting.');
@@ -288,6 +319,7 @@ async function main(): Promise<void> {
       baseline: { plainWatchMs: { p50: percentile(r.plainMs, 50), p99: percentile(r.plainMs, 99) }, plainReadOfM0confMs: r.plainReadMs },
       processesChangeMs: { n: r.procChangeMs.length, p50: percentile(r.procChangeMs, 50), p99: percentile(r.procChangeMs, 99),
         baselinePlainWatch: { p50: percentile(r.procPlainMs, 50), p99: percentile(r.procPlainMs, 99) } },
+      atRest: { connectionsToAgent: r.rest.connections, agentCpuMsPerS: r.rest.consulCpuMsPerS },
       postMs: { p50: percentile(r.postMs, 50), p99: percentile(r.postMs, 99) }, eventMs: { p50: percentile(r.eventMs, 50), p99: percentile(r.eventMs, 99) }, peerRoundTripMs: { p50: percentile(r.peerMs, 50), p99: percentile(r.peerMs, 99) } })),
     original: { postMsAt100: 7800, eventMsAt100: 366, eventMsAt10: 115, postMsAt10: 469 },
   });

@@ -34,6 +34,12 @@ export interface BlockingWatchInput<T> {
    * serialising the whole result each time, 7 MB for m0conf/ at 1,000 nodes.
    */
   dedupe?: boolean;
+  /**
+   * The index of the first read (default 0: answer at once). A watch started
+   * on a state it already holds (read by someone else at that index) blocks
+   * from the start.
+   */
+  startIndex?: number;
   /** Random source in [0,1) for jitter; injectable for tests. */
   random?: () => number;
 }
@@ -91,7 +97,7 @@ export class BlockingWatch<T> {
     const { fetch, onChange, onError, onSkip } = this.#input;
     const random = this.#input.random ?? Math.random;
     const signal = this.#abort.signal;
-    let index = 0;
+    let index = this.#input.startIndex ?? 0;
     // The first result is always handed on, even `undefined` (a missing key).
     let last: { serialised: string | undefined } | undefined;
     let failures = 0;

@@ -1,21 +1,22 @@
 // Keeps the core's model current with Consul blocking queries (never a read
-// per request): m0conf/ (recurse), processes/ (recurse) with this node's
-// process_restarts/, and the health of the hax, confd and ios services. Each
-// change is parsed here (V8) and handed to the core as compact records.
+// per request): m0conf/ (in shards, conf-watch.ts), processes/ (recurse) with
+// this node's process_restarts/, and the health of the hax, confd and ios
+// services. Each change is parsed here (V8) and handed to the core as compact
+// records.
 import type { ConsulClient } from '../consul/client.ts';
 import { BlockingWatch, watchLogHooks } from '../consul/blocking.ts';
 import { parseFid } from '../fid.ts';
 import type { HealthRow, ProcessRow } from '../core/records.ts';
 import { parseConfTree, type KvItem } from './conf-tree.ts';
 import type { ConfRow } from '../core/records.ts';
-import { ConfDelta } from './conf-delta.ts';
+import { ConfWatch } from './conf-watch.ts';
 import type { OwnWrites } from '../consul/own-writes.ts';
 import { untilOutsideChange } from './own-write-gate.ts';
 
 export interface ModelEvents {
   /** The whole conf tree (start-up, structure changed, index went back). */
   onConf(index: number, rows: ConfRow[]): void;
-  /** States of objects already in the model changed (conf-delta.ts); only those rows. */
+  /** States of objects already in the model changed (conf-watch.ts, conf-delta.ts); only those rows. */
   onConfChanged(index: number, rows: ConfRow[]): void;
   onProcesses(index: number, rows: ProcessRow[], restarts: { fid: ReturnType<typeof parseFid> & object; count: number }[]): void;
   onHealth(index: number, service: string, rows: HealthRow[]): void;
@@ -31,15 +32,6 @@ export const HEALTH_SERVICES = ['hax', 'confd', 'ios'];
  * read at once (the bucket's burst); the core skips views older than its own writes.
  */
 export const MODEL_WATCH_INTERVAL_MS = 250;
-/**
- * m0conf/ is the whole conf tree. Only the keys whose ModifyIndex moved are
- * looked at (conf-delta.ts) and only changed states reach the core, but
- * Consul still sends the whole prefix (7 MB at 1,000 nodes), so under churn
- * it is read at most once a second. Its structure changes at bootstrap; its
- * states are hax's own writes (already in the model) or other nodes' (which
- * reach hax sooner through the broadcast queue).
- */
-export const CONF_WATCH_INTERVAL_MS = 1000;
 type Status = HealthRow['nodeStatus'];
 const status = (s: string | undefined): Status => (s === 'passing' || s === 'warning' || s === 'critical' || s === 'maintenance' ? s : 'critical');
 
@@ -51,7 +43,7 @@ export class ModelSource {
   #restarts: { fid: NonNullable<ReturnType<typeof parseFid>>; count: number }[] = [];
   /** processes/ as last read: the newest row and ModifyIndex of each key, and the read's index. */
   #processes: { index: number; rows: Map<string, ProcessRow> } | undefined;
-  readonly #conf = new ConfDelta();
+  #conf: ConfWatch | undefined;
 
   readonly #own: OwnWrites | undefined;
 
@@ -82,19 +74,16 @@ export class ModelSource {
       onChange,
     });
     const clientTypes = (await this.#consul.kv.get('m0_client_types').catch(() => undefined))?.value ?? '';
-    const conf = kvWatch('m0conf/', (items, index) => {
-      const change = this.#conf.change(items, index);
-      if (change.kind === 'delta') {
-        if (change.rows.length > 0) this.#events.onConfChanged(index, change.rows);
-        return;
-      }
-      this.#events.onLog('info', 'reading the whole conf tree', { index, keys: items.length, why: change.why });
-      const rows = parseConfTree(items, clientTypes);
-      this.#conf.remember(items, rows, index);
-      this.#events.onConf(index, rows);
-      // objects new to the model get their process states
-      if (this.#processes) this.#events.onProcesses(this.#processes.index, [...this.#processes.rows.values()], this.#restarts);
-    }, CONF_WATCH_INTERVAL_MS, true);
+    const conf = new ConfWatch(this.#consul, {
+      onWhole: (index, rows) => {
+        this.#events.onConf(index, rows);
+        // objects new to the model get their process states
+        if (this.#processes) this.#events.onProcesses(this.#processes.index, [...this.#processes.rows.values()], this.#restarts);
+      },
+      onDelta: (index, rows) => this.#events.onConfChanged(index, rows),
+      onLog: (level, msg, fields) => this.#events.onLog(level, msg, fields),
+    }, (items) => parseConfTree(items, clientTypes), this.#own);
+    this.#conf = conf;
     const procs = kvWatch('processes/', (items, index) => {
       // only keys whose ModifyIndex moved are parsed and handed on: the core merges
       const known = this.#processes?.rows ?? new Map<string, ProcessRow>();
@@ -137,16 +126,19 @@ export class ModelSource {
       },
       onChange: (rows, index) => this.#events.onHealth(index, service, rows),
     }));
-    const all = [restarts, conf, procs, ...health] as BlockingWatch<unknown>[];
+    const all = [restarts, procs, ...health] as BlockingWatch<unknown>[];
     this.#watches.push(...all);
     // restarts and conf first, so that processes/ lands on a loaded tree
     restarts.start(); await restarts.ready();
-    conf.start(); await conf.ready();
+    await conf.start();
     procs.start(); for (const h of health) h.start();
     await Promise.all([procs.ready(), ...health.map((h) => h.ready())]);
   }
 
+  /** The m0conf/ watch (its plan and counts), once started. */
+  get conf(): ConfWatch | undefined { return this.#conf; }
+
   async stop(): Promise<void> {
-    await Promise.all(this.#watches.map((w) => w.stop()));
+    await Promise.all([...this.#watches.map((w) => w.stop()), this.#conf?.stop()]);
   }
 }
