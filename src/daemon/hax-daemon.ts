@@ -47,6 +47,8 @@ export interface RunningHax {
   readonly ackLatencyMs: number[];
   /** Decisions taken, for tests: every reason code seen, in order (bounded). */
   readonly reasons: string[];
+  /** Notes held for a link that is behind, not yet sent (performer.ts, link-outbox.ts); 0 for one that is not. */
+  heldNotes(linkId: number): number;
   stop(): Promise<void>;
 }
 
@@ -97,6 +99,8 @@ export async function startHax(config: HaxConfig, log: Logger, options: StartOpt
     onTimer: (dueMs) => timer.arm(dueMs),
     onElection: (action) => election.perform(action),
     onAck: (linkId, tag) => latency.acknowledged(linkId, tag),
+    encodeNvecSet: (notes) => core.encodeNvecSet(notes),
+    maxUnconfirmed: config.haLimits?.maxUnconfirmed, linkStallMs: config.linkStallMs,
   });
   const election = new ElectionPerformer(consul, (event) => loop.handle(event), log.child('election'));
   const loop = new DecisionLoop({ core, performer, feed, metrics, log: log.child('core') });
@@ -152,6 +156,7 @@ export async function startHax(config: HaxConfig, log: Logger, options: StartOpt
     log.log('info', 'hax ready', { consul: consul.url, node: identity.node, process: formatFid(identity.processFid), haLink: addresses, http: `${httpAddress.address}:${httpAddress.port}` });
     return {
       haLinkAddresses: addresses, httpAddress, links, api, identity, writer, reasons: loop.reasons, ackLatencyMs: latency.samplesMs,
+      heldNotes: (linkId: number) => performer.heldNotes(linkId),
       async stop() {
         // in order: stop taking work, finish what is in flight, tell Motr, stop the shim
         log.log('info', 'hax stopping');
