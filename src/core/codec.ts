@@ -50,7 +50,7 @@
 import type { Fid } from '../fid.ts';
 import {
   KIND_HA_MSG, KIND_ENTRYPOINT_REQ, KIND_ENTRYPOINT_REP, KIND_LINK_MSG, KIND_LINK_MSG_REP,
-  KIND_FID_TEXT, OUT_CODEC_ERROR, OUT_CODEC_RESULT, codecErrorCode, STATE_NAMES,
+  KIND_FID_TEXT, OUT_CODEC_ERROR, OUT_CODEC_RESULT, codecErrorCode, STATE_NAMES, NOTE_WIRE_BYTES,
 } from './abi.ts';
 import { HaxError } from '../errors.ts';
 import { RecordReader } from './records.ts';
@@ -308,7 +308,7 @@ export function codecResult(output: Uint8Array): Uint8Array {
 }
 
 /** Bytes of one note in an NVEC's array on the wire: fid (16), state (u32). */
-export const NOTE_BYTES = 20;
+export const NOTE_BYTES = NOTE_WIRE_BYTES;
 
 /** What codecEncodeNvecSet reads: the note count (u32), then the notes' wire bytes. */
 export function nvecSetInput(notes: Uint8Array): Uint8Array {

@@ -18,11 +18,12 @@
 // (`handed`, `quietSinceMs`), which is how a peer that stopped confirming is
 // told from one that is merely behind.
 import { NOTE_BYTES } from '../core/codec.ts';
+import { NVEC_NOTES_MAX } from '../core/abi.ts';
 
 /** Messages hax lets be unconfirmed on a link before it holds broadcasts back. */
 export const SEND_AHEAD = 4;
-/** Notes one NVEC SET carries at most (Motr's M0_HA_STATE_UPDATE_LIMIT; assembly/machine/expand.ts). */
-export const NOTES_PER_MESSAGE = 1024;
+/** Notes one NVEC SET carries at most (Motr's M0_HA_STATE_UPDATE_LIMIT; the core chunks its broadcasts alike). */
+export const NOTES_PER_MESSAGE = NVEC_NOTES_MAX;
 /** Notes held for one link beyond which it is dropped: as many as 1024 full NVEC SETs carry. */
 export const MAX_HELD_NOTES = 1024 * NOTES_PER_MESSAGE;
 
