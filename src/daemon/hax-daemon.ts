@@ -74,6 +74,8 @@ export async function startHax(config: HaxConfig, log: Logger, options: StartOpt
     { labels: { active: 'true' }, value: links.active().length },
     { labels: { active: 'false' }, value: links.all().length - links.active().length },
   ]);
+  // read at scrape time only, once the performer below exists
+  metrics.registry.gauge('hax_held_notes', 'Notes of broadcasts held for links that are behind, to be sent merged as they confirm', () => performer.heldNotes());
   const identity = await Promise.race([untilConsul(async () => {
     // this node's services on its own agent first: the hax service names this hax's process fid
     await registerOwnServices(consul, nodeNameOf(await consul.agent.nodeName(), config.node), (level, msg, fields) => log.log(level, msg, fields));

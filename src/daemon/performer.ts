@@ -112,8 +112,13 @@ export class Performer {
     }
   }
 
-  /** Notes held for a link that is behind (0 for one that is not). */
-  heldNotes(linkId: number): number { return this.#outboxes.get(linkId)?.notes ?? 0; }
+  /** Notes held for a link that is behind (0 for one that is not); without a link, for all links together. */
+  heldNotes(linkId?: number): number {
+    if (linkId !== undefined) return this.#outboxes.get(linkId)?.notes ?? 0;
+    let n = 0;
+    for (const box of this.#outboxes.values()) n += box.notes;
+    return n;
+  }
 
   async #run(actions: CoreAction[]): Promise<void> {
     for (const action of actions) {
