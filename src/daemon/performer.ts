@@ -165,6 +165,7 @@ export class Performer {
         tag = this.#d.shim().send(linkId, out.kind === 'message' ? out.msg : this.#d.encodeNvecSet(out.notes));
       } catch (error) {
         this.#d.log.log(linkGoneInShim(error) ? 'debug' : 'warn', 'sending held notes to a link failed; they count as not delivered', { linkId, process: formatFid(link.processFid), error: (error as Error).message });
+        if (out.kind === 'notes') for (const id of out.finished) this.#unwait(id, `${linkId}:held`);   // taken from the box already
         this.#releaseHeld(linkId, box);
         return;
       }
