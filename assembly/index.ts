@@ -9,7 +9,8 @@
 // u64 slots (codec/flat.ts) instead of JSON text; the same flat fast path is
 // what handle() decodes every m0_ha_msg with (codec/msg-view.ts).
 // codecEncodeNvecReply builds the SET answering an NVEC GET from the GET's own
-// bytes (codec/nvec-reply.ts). probeDecode runs handle()'s decode of one event
+// bytes (codec/nvec-reply.ts); codecEncodeNvecSet the SET broadcast of given
+// notes, as the core's own broadcasts (the host merges held notes with it). probeDecode runs handle()'s decode of one event
 // record alone, for bench/codec (machine/decode-probe.ts).
 //
 // The core imports nothing but env.abort. It never reads a clock or a random
@@ -20,7 +21,7 @@ import { Reader } from './codec/reader';
 import { Writer } from './codec/writer';
 import {
   codecDecode as decodeImpl, codecEncode as encodeImpl, codecDecodeFlat as decodeFlatImpl,
-  codecEncodeNvecReply as nvecReplyImpl,
+  codecEncodeNvecReply as nvecReplyImpl, codecEncodeNvecSet as nvecSetImpl,
 } from './codec/api';
 import { Out } from './actions';
 import { dispatch } from './machine/core';
@@ -83,6 +84,13 @@ export function codecEncodeNvecReply(len: u32): i32 {
   if (len > INPUT_CAPACITY) abort('codecEncodeNvecReply: bad arguments');
   writer.reset(OUTPUT, OUTPUT_CAPACITY);
   return nvecReplyImpl(INPUT, len, writer);
+}
+
+/** An NVEC SET broadcast of given notes (codec/api.ts codecEncodeNvecSet): the host merges held notes with it. */
+export function codecEncodeNvecSet(len: u32): i32 {
+  if (len > INPUT_CAPACITY) abort('codecEncodeNvecSet: bad arguments');
+  writer.reset(OUTPUT, OUTPUT_CAPACITY);
+  return nvecSetImpl(INPUT, len, writer);
 }
 
 /**

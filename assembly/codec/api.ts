@@ -9,7 +9,8 @@ import { CodecError, E_FIELD_TYPE, E_FID_TEXT } from './errors';
 import { parseJson, stringify } from './json';
 import { Fid, parseFidText } from './fid';
 import { Field, Ctx, decodeFields, encodeFields } from './schema';
-import { decodeHaMsg, encodeHaMsg } from './ha-msg';
+import { decodeHaMsg, encodeHaMsg, encodeNvecSet } from './ha-msg';
+import { E_COUNT_RANGE } from './errors';
 import { ENTRYPOINT_REQ, ENTRYPOINT_REP } from './entrypoint';
 import { LINK_MSG, LINK_MSG_REP } from './link';
 import { decodeFlat, flatFast } from './flat';
@@ -122,6 +123,39 @@ export function codecEncodeNvecReply(inPtr: usize, len: usize, w: Writer): i32 {
   const lenAt = w.reserveU32();
   const sub = new Writer().reset(w.pos, w.room);
   encodeNvecReply(inPtr, len, sub, err);
+  if (sub.failed) err.set(sub.err.code, sub.err.offset, sub.err.detail);
+  if (err.failed) return writeError(w, err);
+  w.pos += sub.pos - sub.start;
+  w.patchU32(lenAt, <u32>(w.pos - lenAt - 4));
+  w.endRecord(at);
+  if (w.failed) return writeError(w, w.err);
+  return <i32>w.offset;
+}
+
+/**
+ * The NVEC SET broadcast of the notes at inPtr — u32 count, then per note its
+ * wire form (u64 container, u64 key, u32 state) — written by encodeNvecSet,
+ * the function the core's own broadcasts use (machine/expand.ts), so a message
+ * the host merges from held notes is byte for byte what the core would make
+ * of them. One OUT_CODEC_RESULT or OUT_CODEC_ERROR record (a count outside
+ * 1..1024, a note Motr refuses).
+ */
+export function codecEncodeNvecSet(inPtr: usize, len: usize, w: Writer): i32 {
+  const err = new CodecError();
+  const n: u32 = len >= 4 ? load<u32>(inPtr) : 0;
+  if (len < 4 || <u64>len != 4 + <u64>n * 20) {
+    err.set(E_COUNT_RANGE, 0, 'input of ' + len.toString() + ' bytes is not a note count and that many 20-byte notes');
+    return writeError(w, err);
+  }
+  const cs = new Array<u64>(n), ks = new Array<u64>(n), sts = new Array<u32>(n);
+  for (let i: u32 = 0; i < n; i++) {
+    const at = inPtr + 4 + <usize>i * 20;
+    cs[i] = load<u64>(at); ks[i] = load<u64>(at + 8); sts[i] = load<u32>(at + 16);
+  }
+  const at = w.beginRecord(OUT_CODEC_RESULT);
+  const lenAt = w.reserveU32();
+  const sub = new Writer().reset(w.pos, w.room);
+  encodeNvecSet(sub, cs, ks, sts, 0, <i32>n, 0, err);
   if (sub.failed) err.set(sub.err.code, sub.err.offset, sub.err.detail);
   if (err.failed) return writeError(w, err);
   w.pos += sub.pos - sub.start;

@@ -50,7 +50,7 @@
 import type { Fid } from '../fid.ts';
 import {
   KIND_HA_MSG, KIND_ENTRYPOINT_REQ, KIND_ENTRYPOINT_REP, KIND_LINK_MSG, KIND_LINK_MSG_REP,
-  KIND_FID_TEXT, OUT_CODEC_ERROR, OUT_CODEC_RESULT, codecErrorCode, STATE_NAMES,
+  KIND_FID_TEXT, OUT_CODEC_ERROR, OUT_CODEC_RESULT, codecErrorCode, STATE_NAMES, NOTE_WIRE_BYTES,
 } from './abi.ts';
 import { HaxError } from '../errors.ts';
 import { RecordReader } from './records.ts';
@@ -145,15 +145,7 @@ export class Codec {
       this.#in = new Uint8Array(0);
       throw e;
     }
-    for (const { tag, body } of RecordReader.records(readOutput(this.#ex, n))) {
-      if (tag === OUT_CODEC_RESULT) return body.blob();
-      if (tag === OUT_CODEC_ERROR) {
-        const code = body.u32();
-        const offset = body.u32();
-        throw new CodecError(codecErrorCode(code), offset, body.str());
-      }
-    }
-    throw new Error('codec: no result record');
+    return codecResult(readOutput(this.#ex, n));
   }
 
   /** Bytes of wasm memory now (the fuzz test checks it never grows). */
@@ -259,6 +251,18 @@ export class Codec {
     return this.#call((ex) => ex.codecEncodeNvecReply(buf.length));
   }
 
+  /**
+   * The NVEC SET broadcast of `notes` (their wire form: 20 bytes each, fid
+   * then u32 state; 1 to 1024 of them), encoded by the function the core's own
+   * broadcasts use: byte for byte the message the core makes of those notes.
+   * Throws CodecError (a count out of range, a note Motr refuses).
+   */
+  encodeNvecSet(notes: Uint8Array): Uint8Array {
+    const input = nvecSetInput(notes);
+    writeInput(this.#ex, input);
+    return this.#call((ex) => ex.codecEncodeNvecSet(input.length));
+  }
+
   #decode(kind: number, b: Uint8Array): unknown {
     writeInput(this.#ex, b);
     const text = fromUtf8.decode(this.#call((ex) => ex.codecDecode(kind, b.length)));
@@ -288,6 +292,31 @@ export class Codec {
     const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
     return { container: v.getBigUint64(0, true), key: v.getBigUint64(8, true) };
   }
+}
+
+/** The OUT_CODEC_RESULT blob of one codec call's output, or its OUT_CODEC_ERROR thrown. */
+export function codecResult(output: Uint8Array): Uint8Array {
+  for (const { tag, body } of RecordReader.records(output)) {
+    if (tag === OUT_CODEC_RESULT) return body.blob();
+    if (tag === OUT_CODEC_ERROR) {
+      const code = body.u32();
+      const offset = body.u32();
+      throw new CodecError(codecErrorCode(code), offset, body.str());
+    }
+  }
+  throw new Error('codec: no result record');
+}
+
+/** Bytes of one note in an NVEC's array on the wire: fid (16), state (u32). */
+export const NOTE_BYTES = NOTE_WIRE_BYTES;
+
+/** What codecEncodeNvecSet reads: the note count (u32), then the notes' wire bytes. */
+export function nvecSetInput(notes: Uint8Array): Uint8Array {
+  if (notes.length % NOTE_BYTES !== 0) throw new RangeError(`${notes.length} bytes of notes is not a whole number of ${NOTE_BYTES}-byte notes`);
+  const input = new Uint8Array(4 + notes.length);
+  new DataView(input.buffer).setUint32(0, notes.length / NOTE_BYTES, true);
+  input.set(notes, 4);
+  return input;
 }
 
 // ---- the flat decode's input copy ------------------------------------------------

@@ -30,7 +30,7 @@ import {
 import type { ConfRow, ProcessRow, HealthRow, DumpRow } from './records.ts';
 import { RecordReader, RecordWriter } from './records.ts';
 import { compileCore, instantiateCore, writeInput, readOutput, type CoreExports } from './wasm.ts';
-import { formatFid, copySparse } from './codec.ts';
+import { formatFid, copySparse, codecResult, nvecSetInput } from './codec.ts';
 import { readStatus, type CoreStatus } from './status-record.ts';
 import { ELECTION_OPS, type CoreEvent, type CoreView, type ElectionOp } from './core-events.ts';
 import { CoreAbort } from './wasm.ts';
@@ -411,6 +411,19 @@ export class CoreHost {
       }
       if (consulIndex !== undefined) w.u64(BigInt(consulIndex));
     }));
+  }
+
+  /**
+   * The NVEC SET broadcast of `notes` (wire form, 20 bytes each), made by the
+   * codec function the core's broadcasts use: the performer merges the notes
+   * held for a link that is behind with it (link-outbox.ts). Changes nothing
+   * in the core's state. Throws CodecError for a count outside 1..1024 or a
+   * note Motr refuses (never the case for notes the core made).
+   */
+  encodeNvecSet(notes: Uint8Array): Uint8Array {
+    const input = nvecSetInput(notes);
+    writeInput(this.#ex, input);
+    return codecResult(readOutput(this.#ex, this.#ex.codecEncodeNvecSet(input.length)));
   }
 
   /**

@@ -18,6 +18,8 @@ export interface CoreExports {
   /** The flat decode's fast path alone: slot count, or -1 (then codecDecodeFlat gives the error). */
   codecDecodeFlatFast(kind: number, len: number): number;
   codecEncodeNvecReply(len: number): number;
+  /** The NVEC SET broadcast of given notes (input: u32 count, 20 bytes a note), as the core's broadcasts. */
+  codecEncodeNvecSet(len: number): number;
   /** handle()'s decode of one event record, no rule run: count of hot values at outputPtr(), or -1 (bench/codec). */
   probeDecode(len: number): number;
 }

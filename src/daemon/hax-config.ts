@@ -29,4 +29,10 @@ export interface HaxConfig {
   motr?: MotrFlags;
   /** backend socket: what peers may make hax hold (defaults in native/src/link_limits.h). */
   haLimits?: Partial<LinkLimits>;
+  /**
+   * How long a link handed more than max-unconfirmed messages since its last
+   * confirmation may confirm nothing before it is dropped (default 10 s,
+   * performer.ts LINK_STALL_MS; tests shorten it).
+   */
+  linkStallMs?: number;
 }

@@ -48,6 +48,8 @@ export interface RunningHax {
   readonly ackLatencyMs: number[];
   /** Decisions taken, for tests: every reason code seen, in order (bounded). */
   readonly reasons: string[];
+  /** Notes held for a link that is behind, not yet sent (performer.ts, link-outbox.ts); 0 for one that is not. */
+  heldNotes(linkId: number): number;
   stop(): Promise<void>;
 }
 
@@ -73,6 +75,8 @@ export async function startHax(config: HaxConfig, log: Logger, options: StartOpt
     { labels: { active: 'true' }, value: links.active().length },
     { labels: { active: 'false' }, value: links.all().length - links.active().length },
   ]);
+  // read at scrape time only, once the performer below exists
+  metrics.registry.gauge('hax_held_notes', 'Notes of broadcasts held for links that are behind, to be sent merged as they confirm', () => performer.heldNotes());
   const identity = await Promise.race([untilConsul(async () => {
     // this node's services on its own agent first: the hax service names this hax's process fid
     await registerOwnServices(consul, nodeNameOf(await consul.agent.nodeName(), config.node), (level, msg, fields) => log.log(level, msg, fields));
@@ -99,6 +103,8 @@ export async function startHax(config: HaxConfig, log: Logger, options: StartOpt
     onElection: (action) => election.perform(action),
     onPassCheck: (checkId, note) => passCheck(consul, checkId, note, log),
     onAck: (linkId, tag) => latency.acknowledged(linkId, tag),
+    encodeNvecSet: (notes) => core.encodeNvecSet(notes),
+    maxUnconfirmed: config.haLimits?.maxUnconfirmed, linkStallMs: config.linkStallMs,
   });
   const election = new ElectionPerformer(consul, (event) => loop.handle(event), log.child('election'));
   const loop = new DecisionLoop({ core, performer, feed, metrics, log: log.child('core') });
@@ -154,6 +160,7 @@ export async function startHax(config: HaxConfig, log: Logger, options: StartOpt
     log.log('info', 'hax ready', { consul: consul.url, node: identity.node, process: formatFid(identity.processFid), haLink: addresses, http: `${httpAddress.address}:${httpAddress.port}` });
     return {
       haLinkAddresses: addresses, httpAddress, links, api, identity, writer, reasons: loop.reasons, ackLatencyMs: latency.samplesMs,
+      heldNotes: (linkId: number) => performer.heldNotes(linkId),
       async stop() {
         // in order: stop taking work, finish what is in flight, tell Motr, stop the shim
         log.log('info', 'hax stopping');

@@ -41,6 +41,8 @@ test('300 connect + entrypoint + close: every link is reaped, the live peer keep
   const before = observer.notes().length;
   await observer.send('NVEC', { hmnv_type: 'M0_HA_NVEC_SET', hmnv_id_of_get: 0n, hmnv_ignore_same_state: 1, hmnv_arr: [{ no_id: F.drive1, no_state: 'M0_NC_ONLINE' }] });
   await until('the observer still gets broadcasts', () => observer.notes().length > before || undefined);
+  // the shim dropped the orphaned links itself: disconnecting them after is no failure worth a warning
+  assert.not.ok(w!.logs.some((l) => l.includes('"level":"warn"') && l.includes('disconnect failed')), 'no "disconnect failed" warning for links the shim dropped');
   console.log(`storm: 300 entrypoints, ${left.length} link(s) left afterwards`);
 });
 
