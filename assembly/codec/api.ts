@@ -117,12 +117,8 @@ export function codecDecodeFlat(r: Reader, w: Writer, kind: u32): i32 {
 }
 
 /** The SET answering an NVEC GET (nvec-reply.ts); one OUT_CODEC_RESULT or OUT_CODEC_ERROR record. */
-export function codecEncodeNvecReply(inPtr: usize, len: usize, w: Writer): i32 {
-  const err = new CodecError();
-  const at = w.beginRecord(OUT_CODEC_RESULT);
-  const lenAt = w.reserveU32();
-  const sub = new Writer().reset(w.pos, w.room);
-  encodeNvecReply(inPtr, len, sub, err);
+/** Closes an OUT_CODEC_RESULT whose bytes an encoder wrote through `sub` (begun at `at`, length at `lenAt`), or writes the error instead. */
+function endEncoded(w: Writer, at: usize, lenAt: usize, sub: Writer, err: CodecError): i32 {
   if (sub.failed) err.set(sub.err.code, sub.err.offset, sub.err.detail);
   if (err.failed) return writeError(w, err);
   w.pos += sub.pos - sub.start;
@@ -130,6 +126,15 @@ export function codecEncodeNvecReply(inPtr: usize, len: usize, w: Writer): i32 {
   w.endRecord(at);
   if (w.failed) return writeError(w, w.err);
   return <i32>w.offset;
+}
+
+export function codecEncodeNvecReply(inPtr: usize, len: usize, w: Writer): i32 {
+  const err = new CodecError();
+  const at = w.beginRecord(OUT_CODEC_RESULT);
+  const lenAt = w.reserveU32();
+  const sub = new Writer().reset(w.pos, w.room);
+  encodeNvecReply(inPtr, len, sub, err);
+  return endEncoded(w, at, lenAt, sub, err);
 }
 
 /**
@@ -156,11 +161,5 @@ export function codecEncodeNvecSet(inPtr: usize, len: usize, w: Writer): i32 {
   const lenAt = w.reserveU32();
   const sub = new Writer().reset(w.pos, w.room);
   encodeNvecSet(sub, cs, ks, sts, 0, <i32>n, 0, err);
-  if (sub.failed) err.set(sub.err.code, sub.err.offset, sub.err.detail);
-  if (err.failed) return writeError(w, err);
-  w.pos += sub.pos - sub.start;
-  w.patchU32(lenAt, <u32>(w.pos - lenAt - 4));
-  w.endRecord(at);
-  if (w.failed) return writeError(w, w.err);
-  return <i32>w.offset;
+  return endEncoded(w, at, lenAt, sub, err);
 }

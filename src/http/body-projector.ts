@@ -214,19 +214,24 @@ function readObject(plan: Extract<ProjectionPlan, { kind: 'object' }> | undefine
     } else {
       readValue(undefined);
     }
-    if (b[pos] <= 0x20) space();
-    const c = b[pos];
-    if (c === 0x2c) {
-      if (++values > maxValues) throw DECLINE;
-      pos++;
-      if (b[pos] <= 0x20) space();
-      continue;
-    }
-    if (c === 0x7d) { pos++; break; }
-    throw DECLINE;
+    if (!another(0x7d)) break;
   }
   depth--;
   return out;
+}
+
+/** After a member or element: true at a ',' (another follows), false at `close` (consumed); anything else declines. */
+function another(close: number): boolean {
+  if (b[pos] <= 0x20) space();
+  const c = b[pos];
+  if (c === 0x2c) {
+    if (++values > maxValues) throw DECLINE;
+    pos++;
+    if (b[pos] <= 0x20) space();
+    return true;
+  }
+  if (c === close) { pos++; return false; }
+  throw DECLINE;
 }
 
 function readArray(plan: Extract<ProjectionPlan, { kind: 'array' }> | undefined): unknown {
@@ -242,16 +247,7 @@ function readArray(plan: Extract<ProjectionPlan, { kind: 'array' }> | undefined)
   for (;;) {
     const v = readValue(items);
     if (out) { if (out.length === most) throw DECLINE; out.push(v); }
-    if (b[pos] <= 0x20) space();
-    const c = b[pos];
-    if (c === 0x2c) {
-      if (++values > maxValues) throw DECLINE;
-      pos++;
-      if (b[pos] <= 0x20) space();
-      continue;
-    }
-    if (c === 0x5d) { pos++; break; }
-    throw DECLINE;
+    if (!another(0x5d)) break;
   }
   depth--;
   return out;
