@@ -54,8 +54,11 @@ const heardAt = (survivors: ClusterNode[], dead: string[], states: string[], sin
 /** Blocks on the node's health (a blocking query, not a poll) until its serfHealth is critical; gives Date.now() then. */
 async function serfCritical(url: string, node: string): Promise<number> {
   let index = '0';
+  const deadline = Date.now() + 60_000;
   for (;;) {
-    const r = await fetch(`${url}/v1/health/node/${node}?index=${index}&wait=30s`).catch(() => undefined);
+    if (Date.now() > deadline) throw new Error(`${node}'s serfHealth not critical at ${url} after 60 s`);
+    // a blocking query the agent cannot answer during a raft election must not hang the bench
+    const r = await fetch(`${url}/v1/health/node/${node}?index=${index}&wait=5s`, { signal: AbortSignal.timeout(10_000) }).catch(() => undefined);
     if (!r?.ok) { index = '0'; await sleep(20); continue; }   // a raft election under way ("rpc error"): ask again
     const checks = (await r.json()) as { CheckID: string; Status: string }[];
     if (checks.find((c) => c.CheckID === 'serfHealth')?.Status === 'critical') return Date.now();
