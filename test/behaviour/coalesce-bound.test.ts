@@ -8,7 +8,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { startWorld, until, type World } from './_world.ts';
-import { OP_ENTRYPOINT_REQ, encodeEntrypointReq, NO_COOKIE, ZERO_PARAMS } from '../../src/sim/link-client.ts';
 import { MAX_HELD_NOTES, NOTES_PER_MESSAGE } from '../../src/daemon/link-outbox.ts';
 import { RawPeer } from '../native/_harness.ts';
 
@@ -18,12 +17,8 @@ test('a peer that confirms nothing is dropped once more than MAX_HELD_NOTES note
   w = await startWorld({ hax: { linkStallMs: 3_600_000 } });
   const { hax, logs } = w;
   const sender = await w.peer(4);
-  const silent = await RawPeer.connect(hax.haLinkAddresses[0]!);
+  const silent = await RawPeer.entrypoint(hax.haLinkAddresses[0]!, 3000, 'silent', false);
   try {
-    silent.send(OP_ENTRYPOINT_REQ, encodeEntrypointReq({
-      first: true, generation: 1n, processFid: { container: 0x7200000000000001n, key: 3000n }, linkParams: ZERO_PARAMS,
-      gitRev: 'silent', pid: 1n, cookieExpected: NO_COOKIE,
-    }));
     const silentId = await until('the silent link', () => hax.links.all().find((l) => l.processFid.key === 3000n)?.linkId);
     // full NVEC SETs of distinct drive fids no conf tree knows: each is re-broadcast as given, 1,024 notes
     const messages = Math.ceil(MAX_HELD_NOTES / NOTES_PER_MESSAGE) + 8;

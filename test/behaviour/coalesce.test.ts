@@ -12,7 +12,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { startWorld, until, sleep, pfid, F, type World, type Peer } from './_world.ts';
 import { Peer as WorldPeer } from './_world.ts';
-import { LinkClient, CONTROL_CONSUME, OP_ENTRYPOINT_REQ, encodeEntrypointReq, NO_COOKIE, ZERO_PARAMS, type EntrypointRep } from '../../src/sim/link-client.ts';
+import { LinkClient, CONTROL_CONSUME, type EntrypointRep } from '../../src/sim/link-client.ts';
 import { formatFid, type Fid } from '../../src/fid.ts';
 import { RawPeer } from '../native/_harness.ts';
 
@@ -89,16 +89,6 @@ class SlowPeer {
   close(): void { this.hold(); this.link.close(); }
 }
 
-/** A raw first entrypoint request for process fid key `k` on its own connection: a link whose peer never answers LINK_MSG. */
-async function silentLink(address: string, k: number): Promise<RawPeer> {
-  const peer = await RawPeer.connect(address);
-  peer.send(OP_ENTRYPOINT_REQ, encodeEntrypointReq({
-    first: true, generation: 1n, processFid: { container: 0x7200000000000001n, key: BigInt(k) }, linkParams: ZERO_PARAMS,
-    gitRev: 'silent', pid: 1n, cookieExpected: NO_COOKIE,
-  }));
-  await peer.waitFrames(1);
-  return peer;
-}
 
 let w: World | undefined;
 let sender: Peer;
@@ -138,7 +128,7 @@ test('a core-made broadcast is byte for byte what the core encodes for its notes
 
 test('a slowly confirming peer gets a burst of 2,000 broadcasts without being dropped, every note in order; a silent peer is dropped', async () => {
   const { hax, logs } = await world();
-  const silent = await silentLink(hax.haLinkAddresses[0]!, 2000);
+  const silent = await RawPeer.entrypoint(hax.haLinkAddresses[0]!, 2000, 'silent');   // a link whose peer never answers LINK_MSG
   try { await burstAndSilent(hax, logs, silent); } finally { silent.close(); }
 });
 

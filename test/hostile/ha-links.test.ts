@@ -4,7 +4,6 @@
 // well-behaved peer keeps its link and gets its broadcasts.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { OP_ENTRYPOINT_REQ, encodeEntrypointReq, NO_COOKIE, ZERO_PARAMS } from '../../src/sim/link-client.ts';
 import { startWorld, until, F, type World, type Peer } from '../behaviour/_world.ts';
 import { RawPeer } from '../native/_harness.ts';
 
@@ -18,21 +17,11 @@ const world = async () => {
   return w;
 };
 
-/** A raw first entrypoint request for process fid key `k`, on its own connection. */
-async function rawEntrypoint(address: string, k: number): Promise<RawPeer> {
-  const peer = await RawPeer.connect(address);
-  peer.send(OP_ENTRYPOINT_REQ, encodeEntrypointReq({
-    first: true, generation: 1n, processFid: { container: 0x7200000000000001n, key: BigInt(k) }, linkParams: ZERO_PARAMS,
-    gitRev: 'hostile', pid: 1n, cookieExpected: NO_COOKIE,
-  }));
-  await peer.waitFrames(1);
-  return peer;
-}
 
 test('300 connect + entrypoint + close: every link is reaped, the live peer keeps its own', async () => {
   const { hax } = await world();
   const address = hax.haLinkAddresses[0]!;
-  for (let i = 0; i < 300; i++) (await rawEntrypoint(address, 1000 + (i % 50))).close();
+  for (let i = 0; i < 300; i++) (await RawPeer.entrypoint(address, 1000 + (i % 50), 'hostile')).close();
   const left = await until('storm links reaped', () => {
     const storm = hax.links.all().filter((l) => l.processFid.key >= 1000n);
     return storm.length === 0 ? hax.links.all() : undefined;
@@ -50,7 +39,7 @@ test('peers that never confirm lose their links at the bound; memory of their ba
   const { hax } = await world();
   const address = hax.haLinkAddresses[0]!;
   const silent: RawPeer[] = [];
-  for (let i = 0; i < 5; i++) silent.push(await rawEntrypoint(address, 2000 + i));   // they never answer LINK_MSG
+  for (let i = 0; i < 5; i++) silent.push(await RawPeer.entrypoint(address, 2000 + i, 'hostile'));   // they never answer LINK_MSG
   await until('5 silent links', () => hax.links.all().filter((l) => l.processFid.key >= 2000n).length === 5 || undefined);
   const rss0 = process.memoryUsage().rss;
   // 100 re-broadcasts: NVEC SET from the observer goes to every active link

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import { Shim, type ShimEvent, type ShimOptions } from '../../src/native/binding.ts';
-import { FrameReader, type Frame, encodeFrame } from '../../src/sim/link-client.ts';
+import { FrameReader, type Frame, encodeFrame, OP_ENTRYPOINT_REQ, encodeEntrypointReq, NO_COOKIE, ZERO_PARAMS } from '../../src/sim/link-client.ts';
 import type { Fid } from '../../src/fid.ts';
 import { CoreLinks } from '../helpers/core-links.ts';
 import { FIXTURES_DIR } from '../helpers/fixtures.ts';
@@ -109,6 +109,20 @@ export class RawPeer {
       s.once('connect', () => resolve(new RawPeer(s)));
       s.once('error', reject);
     });
+  }
+  /**
+   * Connects and sends a first entrypoint request for process fid key `key`
+   * (generation 1, no cookie), as a new Motr process would; with `awaitReply`
+   * resolves once the reply frame came. Tests make silent or throw-away links with it.
+   */
+  static async entrypoint(address: string, key: number, gitRev: string, awaitReply = true): Promise<RawPeer> {
+    const peer = await RawPeer.connect(address);
+    peer.send(OP_ENTRYPOINT_REQ, encodeEntrypointReq({
+      first: true, generation: 1n, processFid: { container: 0x7200000000000001n, key: BigInt(key) }, linkParams: ZERO_PARAMS,
+      gitRev, pid: 1n, cookieExpected: NO_COOKIE,
+    }));
+    if (awaitReply) await peer.waitFrames(1);
+    return peer;
   }
   send(opcode: number, body: Uint8Array, xid?: bigint): bigint {
     const x = xid ?? this.xid++;
