@@ -146,7 +146,7 @@ export function actOnHealth(procs: Array<i32>, out: Out, deadNodesOnly: bool = f
     }
     if (!local && !deadNode) continue;
     // the RC's take-over acts only on nodes Consul has said are dead, never on a node whose health is not known yet
-    if (deadNodesOnly && (local || !m.nodeHealth.has(host) || m.nodeHealth.get(host) == HEALTH_PASSING)) continue;
+    if (deadNodesOnly && (local || !knownDead(host))) continue;
     if (o.event == E_STOPPED) continue;
     if (saturated()) break;
     const fid = o.fid;
