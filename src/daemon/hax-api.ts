@@ -2,8 +2,8 @@
 // link table. Kept apart from hax-daemon.ts so that the HTTP layer can be
 // tested in process against the real core.
 import type { CoreHost, Decision } from '../core/core-host.ts';
-import { HaxError, RequestError } from '../errors.ts';
-import { parseFid, formatFid } from '../fid.ts';
+import { RequestError } from '../errors.ts';
+import { formatFid } from '../fid.ts';
 import { decodeValue } from '../consul/kv.ts';
 import type { ClusterStatus, HaxApi, Note } from './api.ts';
 import type { LinkTable } from './link-table.ts';
