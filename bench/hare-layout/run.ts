@@ -27,7 +27,7 @@ import { Codec } from '../../src/core/codec.ts';
 import { Peer, pfid, until } from '../../test/behaviour/_world.ts';
 import { percentile, printTable, writeResult } from '../lib/report.ts';
 import { postFresh } from '../lib/post.ts';
-import { loadSeed, type SeedCluster, type SeedProcess } from '../../test/helpers/hare-seed.ts';
+import { loadSeed, type SeedCluster } from '../../test/helpers/hare-seed.ts';
 
 const FIXTURE = `${FIXTURES_DIR}hare-layout/`;
 const quick = process.argv.includes('--quick');
@@ -48,31 +48,6 @@ const EVENTS = quick ? 50 : 300;
 
 const progress = (msg: string) => process.stderr.write(`bench/hare-layout: ${new Date().toISOString().slice(11, 19)} ${msg}\n`);
 const py = (args: string[]) => execFileSync('python3', [`${FIXTURE}seed.py`, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
-
-/** seed.py's `checks --fail-fraction F` (same deterministic choice: ios first, round-robin over nodes from the local one). */
-async function failChecks(consul: ConsulClient, cl: SeedCluster, fraction: number): Promise<string[]> {
-  const n = Math.max(1, Math.round(fraction * cl.processes.length));
-  const byNode = new Map<number, SeedProcess[]>();
-  for (const p of cl.processes as SeedProcess[]) byNode.set(p.node, [...(byNode.get(p.node) ?? []), p]);
-  const order: SeedProcess[] = [];
-  for (const kind of ['ios', 'confd']) for (let slot = 0; slot < 2; slot++) for (const node of [...byNode.keys()].sort((a, b) => a - b)) {
-    const cand = byNode.get(node)!.filter((p) => p.service === kind);
-    if (slot < cand.length) order.push(cand[slot]!);
-  }
-  const failing = order.slice(0, n);
-  for (const p of failing) {
-    if (p.node === 1) { await consul.agent.setCheck(`service:${p.fidk}`, 'warn'); continue; }
-    const ip = p.address.replace('inet:tcp:', '');
-    await consul.catalog.register({ Node: cl.node_list[p.node - 1]!.consul_node, Address: ip,
-      Service: { ID: String(p.fidk), Service: p.service, Address: p.address, Port: p.port, Meta: { transport_type: 'libfab' } },
-      Checks: [{ CheckID: 'SerfHealth', Name: 'Serf Health Status', Status: 'passing' }, { CheckID: `service:${p.fidk}`, Name: `Service '${p.service}' check`, ServiceID: String(p.fidk), Status: 'warning' }] });
-  }
-  await until('the health view', async () => {
-    const h = await (await fetch(`${(consul as unknown as { url: string }).url}/v1/health/service/ios`)).json() as { Checks: { Status: string }[] }[];
-    return h.filter((e) => e.Checks.some((c) => c.Status === 'warning')).length >= failing.filter((p) => p.service === 'ios').length || undefined;
-  });
-  return failing.map((p) => p.fid);
-}
 
 /** hax in its own process (hax-child.ts), asked over a line protocol. */
 class HaxChild {
