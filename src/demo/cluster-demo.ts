@@ -29,6 +29,8 @@ const GONE = ['M0_NC_TRANSIENT', 'M0_NC_FAILED'];
 const ONLINE = ['M0_NC_ONLINE'];
 /** Give-up point of each step; far above what each takes (docs/cluster.md "Measured"). */
 const STEP_MS = 90_000;
+/** How long a monitor map may take to show what the processes already heard (the model reads processes/ at most every 250 ms). */
+const MONITOR_SETTLE_MS = 5_000;
 
 export interface ClusterDemoOptions {
   nodes: number;
@@ -104,16 +106,16 @@ async function story(hc: HaxCluster, procs: DemoProcesses, options: ClusterDemoO
     () => procs.missing(all, ONLINE).slice(0, 6).join('; '));
   say(`every process STARTED, and every process on every node has heard every other ONLINE (${all.length} processes on ${nodes.length} nodes, ` +
     `${secs(online - t0)} after the first STARTING)`);
-  for (const n of nodes) await showMonitor(n);
+  for (const n of nodes) await showMonitor(n, stop, (m) => nodes.every((x) => showsNode(x.name, 'ONLINE')(m)));
 
   // 2. a node that is not the RC dies
   const victim = nodes.at(-1)!;
   await killAndWatch(hc, procs, victim, rc, stop, `── 2. kill -9 of ${victim.name} (not the RC)`);
-  await showMonitor(rc);
+  await showMonitor(rc, stop, showsNodeGone(victim.name));
 
   // 3. it comes back
   await reviveAndWatch(hc, procs, victim, stop, `── 3. ${victim.name} comes back`);
-  await showMonitor(rc);
+  await showMonitor(rc, stop, showsNode(victim.name, 'ONLINE'));
 
   // 4. the RC dies: a surviving confd node takes over
   if (nodes.filter((n) => n.server).length >= 3) {
@@ -133,7 +135,7 @@ async function story(hc: HaxCluster, procs: DemoProcesses, options: ClusterDemoO
     say(`${newRc} is the new RC: it holds leader ${secs(tookOver - killed.t0)} after the kill ` +
       `(Consul's detection ${secs(killed.detected - killed.t0)}, then the lock delay and the election ${secs(Math.max(0, tookOver - killed.detected))}); ` +
       `new processes' entrypoints name its RM`);
-    await showMonitor(watcher);
+    await showMonitor(watcher, stop, showsNodeGone(rc.name));
     await reviveAndWatch(hc, procs, rc, stop, `── ${rc.name} comes back (${newRc} stays the RC)`);
   }
 
@@ -205,15 +207,34 @@ async function reviveAndWatch(hc: HaxCluster, procs: DemoProcesses, node: HaxNod
   say(`every other process heard ${back.map((f) => procs.label(f)).join(' and ')} ONLINE again, ${secs(at - t0)} after the node began to come back`);
 }
 
-/** A node's hax's monitor map (GET /v1/cluster/status), one line per node of the cluster. */
-async function showMonitor(node: HaxNode): Promise<void> {
+interface MonitorNode { name: string; processes: { kind: string; state: string }[] }
+
+/** Whether every ios and confd of `node` shows `state` (M0_NC_ left off) in a monitor map. */
+const showsNode = (node: string, state: string) => (nodes: MonitorNode[]): boolean => {
+  const n = nodes.find((x) => x.name === node);
+  return !!n && n.processes.filter((p) => p.kind !== 'hax').every((p) => p.state.replace(/^M0_NC_/, '') === state);
+};
+const showsNodeGone = (node: string) => (nodes: MonitorNode[]): boolean => !showsNode(node, 'ONLINE')(nodes);
+
+/**
+ * A node's hax's monitor map (GET /v1/cluster/status), one line per node of
+ * the cluster, once it shows what its processes have heard (`settled`): the
+ * map is the model, which reads processes/ a moment after the broadcast
+ * reached them. After MONITOR_SETTLE_MS it is shown as it is.
+ */
+async function showMonitor(node: HaxNode, stop: StopSignals, settled: (nodes: MonitorNode[]) => boolean): Promise<void> {
   const url = `http://127.0.0.1:${node.httpPort}`;
+  const read = async () => (await (await fetch(`${url}/v1/cluster/status`, { signal: AbortSignal.timeout(5000) })).json() as { nodes: MonitorNode[] }).nodes;
   try {
-    const status = await (await fetch(`${url}/v1/cluster/status`, { signal: AbortSignal.timeout(5000) })).json() as
-      { nodes: { name: string; processes: { kind: string; state: string }[] }[] };
-    const lines = status.nodes.map((n) => `${n.name}: ${n.processes.map((p) => `${p.kind} ${p.state.replace(/^M0_NC_/, '')}`).join(', ')}`);
-    say(`monitor of ${node.name} (${url}/monitor) shows ${status.nodes.length} nodes: ${lines.join(' · ')}`);
+    let nodes = await read();
+    for (const until = Date.now() + MONITOR_SETTLE_MS; !settled(nodes) && Date.now() < until;) {
+      await stop.sleep(100);
+      nodes = await read();
+    }
+    const lines = nodes.map((n) => `${n.name}: ${n.processes.map((p) => `${p.kind} ${p.state.replace(/^M0_NC_/, '')}`).join(', ')}`);
+    say(`monitor of ${node.name} (${url}/monitor) shows ${nodes.length} nodes: ${lines.join(' · ')}`);
   } catch (error) {
+    if (stop.signal.aborted) throw error;
     say(`monitor of ${node.name} (${url}/monitor): no answer (${(error as Error).message})`);
   }
 }
