@@ -3,7 +3,9 @@
 // payload by itself:
 //   1. merge the payload's checks into the model unless the payload is older
 //      than the model's health view (X-Consul-Index compared, no re-read);
-//   2. for each process in the payload derive its current health (§5.2b);
+//   2. for each process in the payload, and every other process of a node
+//      the payload shows dead (withDeadNodesProcesses), derive its current
+//      health (§5.2b);
 //   3. act only on OFFLINE/FAILED, only for a process of this node (or, on
 //      the RC node, of a node whose serfHealth is not passing), never for hax
 //      itself or an mkfs run, and only when processes/<fid> is not already
@@ -88,7 +90,7 @@ function onHealthWithModel(e: HealthReported, consulIndex: u64, out: Out): void 
       aheadNote = ' (X-Consul-Index ' + consulIndex.toString() + ' is ahead of every index Consul gave hax, ' + known.toString() + ': compared, not kept)';
     }
   }
-  const acted = actOnHealth(procs, out);
+  const acted = actOnHealth(withDeadNodesProcesses(procs), out);
   const staleNote = (stale ? ' (payload index ' + consulIndex.toString() + ' older than the model\'s ' + m.healthIndex.toString() + ': the model\'s health was used)' : '') + aheadNote;
   if (acted.recorded.length > 0) {
     out.reason('HEALTH_ACTED', acted.recorded + (acted.told.length ? '; ' + acted.told : '') + staleNote);
@@ -173,6 +175,30 @@ export function actOnHealth(procs: Array<i32>, out: Out, deadNodesOnly: bool = f
   emitBroadcast(out, plan, 0, [], [], false);
   done.recorded = acted + ' went OFFLINE: processes/<fid> STOPPED in ' + txns.toString() + ' txn(s), broadcast ' + plan.summary();
   return done;
+}
+
+/**
+ * `procs` and every other process of each node among them that Consul says
+ * is dead. A node's death is one fact, whichever service's health brought it:
+ * the first view to arrive (of 3 hax queries and 3 agent watches, each for
+ * one service) tells all of that node's processes, instead of waiting for the
+ * view of the service each process runs (a client node's ios came in the last
+ * of the six on a busy 10-node cluster, 50–90 ms after the first).
+ */
+export function withDeadNodesProcesses(procs: Array<i32>): Array<i32> {
+  const m = state.model;
+  const seen = new Set<i32>();
+  const nodes = new Set<i32>();
+  const out = new Array<i32>();
+  for (let x = 0; x < procs.length; x++) if (!seen.has(procs[x])) { seen.add(procs[x]); out.push(procs[x]); }
+  for (let x = 0; x < procs.length; x++) {
+    const n = m.nodeOf(procs[x]);
+    if (n < 0 || nodes.has(n) || !knownDead(m.get(n).host)) continue;
+    nodes.add(n);
+    const all = m.childrenOfType(n, O_PROCESS);
+    for (let y = 0; y < all.length; y++) if (!seen.has(all[y])) { seen.add(all[y]); out.push(all[y]); }
+  }
+  return out;
 }
 
 /** Consul has said the node's serfHealth is not passing (an unknown node is not dead). */

@@ -20,7 +20,7 @@ import {
   Model, Obj, O_NODE, O_PROCESS, O_POOL, O_DRIVE, O_SDEV, O_ENCL, nameIndex, EVENT_NAMES, TYPE_NAMES,
 } from './model';
 import { hostOf } from './derive';
-import { serviceFid, actOnHealth } from './health';
+import { serviceFid, actOnHealth, withDeadNodesProcesses } from './health';
 import { state } from './state';
 
 
@@ -271,7 +271,7 @@ export function onHealthViewed(r: Reader, out: Out): void {
   // first: hax's own blocking query on the local agent skips the agent's watch
   // handler and its POST, and was seen first by up to 280 ms on a busy 10-node
   // cluster. The rule is idempotent, so the later of the two changes nothing.
-  const acted = actOnHealth(procs, out);
+  const acted = actOnHealth(withDeadNodesProcesses(procs), out);
   if (acted.recorded.length > 0) { out.reason('HEALTH_ACTED', viewed + '; ' + acted.recorded + (acted.told.length ? '; ' + acted.told : '')); return; }
   if (acted.told.length > 0) { out.reason('HEALTH_TOLD_LOCALLY', viewed + '; ' + acted.told); return; }
   out.reason('HEALTH_VIEWED', viewed);
