@@ -5,7 +5,7 @@
 //     last surviving process notified, split into Consul's detection (the
 //     node's serfHealth critical as the RC's agent reports it, watched with a
 //     blocking query) and hax's share (from there to the last survivor's
-//     note), over --rounds failures (default 5; the node comes back between
+//     note), over --rounds failures (default 10; the node comes back between
 //     them); notes are timed as they arrive, not by polling; and the spread
 //     from the first survivor's note to the last (the bench's own detection
 //     query is one of the many Consul wakes, and at times answers after
@@ -24,7 +24,7 @@ import { waitFor } from '../../test/helpers/wait.ts';
 
 const arg = (name: string, dflt: string) => { const i = process.argv.indexOf(name); return i >= 0 ? process.argv[i + 1]! : dflt; };
 const SIZES = arg('--sizes', '3,5,10').split(',').map(Number);
-const ROUNDS = Number(arg('--rounds', '5'));
+const ROUNDS = Number(arg('--rounds', '10'));
 const progress = (msg: string) => process.stderr.write(`bench/cluster: ${msg}\n`);
 const GONE = ['M0_NC_TRANSIENT', 'M0_NC_FAILED'];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

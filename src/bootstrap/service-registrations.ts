@@ -18,13 +18,24 @@ export const SERVICES_PREFIX = 'hax/services/';
 /** The Consul service name of a process (the original's: clients are `s3service`). */
 export function serviceName(p: ClusterProcess): string { return p.kind === 'client' ? 's3service' : p.kind; }
 
+/**
+ * How long a process's TTL check stays passing unless passed again, as
+ * bootstrap registers it: hax passes an ios's or confd's check when the
+ * process reports STARTED, and nobody is due to pass it at an interval. hax
+ * shortens its own check's TTL at start and passes it while it runs
+ * (src/daemon/hax-check.ts).
+ */
+export const PROCESS_CHECK_TTL = '87600h';
+
+/** The TTL check of a process's service, passing. */
+export function serviceCheck(fidk: number | string, kind: string, ttl = PROCESS_CHECK_TTL): NonNullable<ServiceRegistration['Check']> {
+  return { CheckID: `service:${fidk}`, Name: `Service '${kind}' check`, TTL: ttl, Status: 'passing' };
+}
+
 /** The registration of one process on its node's agent, with its TTL check passing. */
 export function serviceRegistration(p: ClusterProcess, haxHttpPort = 8008): ServiceRegistration {
   const meta: Record<string, string> = { transport_type: 'libfab', ...(p.kind === 'hax' ? { http_port: String(haxHttpPort), http_protocol: 'http' } : {}) };
-  return {
-    ID: String(p.fidk), Name: serviceName(p), Address: p.address, Port: p.port, Meta: meta,
-    Check: { CheckID: `service:${p.fidk}`, Name: `Service '${p.kind}' check`, TTL: '87600h', Status: 'passing' },
-  };
+  return { ID: String(p.fidk), Name: serviceName(p), Address: p.address, Port: p.port, Meta: meta, Check: serviceCheck(p.fidk, p.kind) };
 }
 
 /** KV pairs holding every node's registrations (values: the registration as JSON). */

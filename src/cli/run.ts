@@ -56,6 +56,9 @@ handlers over HTTP. Stops in order on SIGTERM or SIGINT.
   --node NAME           this node's name in Consul's layout   env HARE_HAX_NODE_NAME (default: the agent's node name before ':')
   --process-fid FID     hax's own process fid               (default: the catalog service 'hax' on this node)
   --delivery-timeout SEC  longest wait for a broadcast's delivery before a held reply goes out (default 30)
+  --check-ttl SEC       TTL of hax's own Consul check, passed every third of it while hax runs;
+                        a dead or hung hax fails it this long after its last pass, and an RC
+                        session tied to it ends (default 10, from 3 to 3600)
   --config FILE         settings from a YAML file whose keys are these flags' long
                         names (flags and environment win over it); check one
                         with 'hax config check FILE'             env HAX_CONFIG
@@ -73,7 +76,7 @@ export interface RunOptions { config: HaxConfig; logLevel: Level; stopTimeoutMs:
 export const RUN_FLAGS = {
   consul: { type: 'string' }, listen: { type: 'string', multiple: true }, http: { type: 'string' },
   'token-file': { type: 'string' }, 'log-level': { type: 'string' }, 'stop-timeout': { type: 'string' },
-  node: { type: 'string' }, 'process-fid': { type: 'string' }, 'delivery-timeout': { type: 'string' },
+  node: { type: 'string' }, 'process-fid': { type: 'string' }, 'delivery-timeout': { type: 'string' }, 'check-ttl': { type: 'string' },
   backend: { type: 'string' }, 'ha-limit': { type: 'string', multiple: true }, 'motr-endpoint': { type: 'string' }, 'motr-ha-fid': { type: 'string' }, 'motr-rm-fid': { type: 'string' },
   'token-on-reads': { type: 'boolean' }, 'http-open': { type: 'boolean' }, 'http-allowed-host': { type: 'string', multiple: true },
   'http-body-limit': { type: 'string' }, 'http-max-bodies': { type: 'string' },
@@ -134,6 +137,7 @@ function flagOptions(argv: string[], env: NodeJS.ProcessEnv): RunOptions | 'help
       node: parseNode(values.node ?? env.HARE_HAX_NODE_NAME),
       processFid: values['process-fid'] === undefined ? undefined : parseProcessFid(values['process-fid']),
       deliveryTimeoutMs: values['delivery-timeout'] === undefined ? undefined : parsePositiveInt('--delivery-timeout', values['delivery-timeout'], 3600) * 1000,
+      checkTtlSec: values['check-ttl'] === undefined ? undefined : parseCheckTtl(values['check-ttl']),
       backend,
       haLimits: parseHaLimits(values['ha-limit'] ?? []),
       motr: backend === 'motr' ? { endpoint: values['motr-endpoint'], haServiceFid: values['motr-ha-fid'], rmServiceFid: values['motr-rm-fid'] } : undefined,
@@ -141,6 +145,13 @@ function flagOptions(argv: string[], env: NodeJS.ProcessEnv): RunOptions | 'help
     logLevel: logLevel as Level,
     stopTimeoutMs: parsePositiveInt('--stop-timeout', values['stop-timeout'] ?? '20', 3600) * 1000,
   };
+}
+
+/** --check-ttl: at least 3 s, so that the pass every third of it comes each second or less often. */
+function parseCheckTtl(text: string): number {
+  const ttl = parsePositiveInt('--check-ttl', text, 3600);
+  if (ttl < 3) throw new ConfigError('HAX_ERR_BAD_VALUE', `--check-ttl ${text} is too short: hax passes its check every third of the TTL; give 3 s or more`);
+  return ttl;
 }
 
 export async function runCommand(argv: string[]): Promise<number> {

@@ -24,8 +24,9 @@ export class AgentEndpoint {
   }
 
   /** This agent's checks, by check ID (the fields hax reads). */
-  async checks(): Promise<Record<string, { CheckID: string; Status: string }>> {
-    return (await this.#t.request<Record<string, { CheckID: string; Status: string }>>('/v1/agent/checks')).body ?? {};
+  /** This agent's checks by CheckID; `Type` is ttl, http, script… (Consul 1.7 and later). */
+  async checks(): Promise<Record<string, { CheckID: string; Status: string; Type?: string; Output?: string }>> {
+    return (await this.#t.request<Record<string, { CheckID: string; Status: string; Type?: string; Output?: string }>>('/v1/agent/checks')).body ?? {};
   }
 
   /** The cluster's members as this agent's gossip sees them (Status 1: alive). */

@@ -19,6 +19,8 @@ export interface HaxConfig {
   node?: string;
   /** This hax's process fid (default: the catalog `hax` service on this node). */
   processFid?: string;
+  /** TTL of hax's own Consul check, which it passes every third of it while it runs (default 10 s, hax-check.ts). */
+  checkTtlSec?: number;
   /** Longest wait for a broadcast's delivery before a held reply goes out anyway (default 30 s, as the original). */
   deliveryTimeoutMs?: number;
   /** Consul writes: one /v1/txn per batch (default) or one PUT per key (benchmark comparison). */

@@ -27,6 +27,7 @@ import { Performer } from './performer.ts';
 import { BqConsumer } from './bq-consumer.ts';
 import { nodeNameOf, resolveIdentity, type Identity } from './identity.ts';
 import { recordHttpPort, registerOwnServices } from './own-services.ts';
+import { HAX_CHECK_TTL_SEC, startCheckHeartbeat, type CheckHeartbeat } from './hax-check.ts';
 import { ElectionPerformer, electionRandom } from './election-performer.ts';
 import type { HaxConfig } from './hax-config.ts';
 import { startShim } from './shim-start.ts';
@@ -142,6 +143,7 @@ export async function startHax(config: HaxConfig, log: Logger, options: StartOpt
   });
 
   let http: HttpApp | undefined;
+  let heartbeat: CheckHeartbeat | undefined;
   try {
     // The model first, then the links: the core answers no entrypoint before
     // it knows the conf tree (until then it answers QUERY, as for an empty
@@ -156,7 +158,10 @@ export async function startHax(config: HaxConfig, log: Logger, options: StartOpt
       onLog: (level, msg, fields) => log.child('http').log(level, msg, fields),
     });
     const httpAddress = await http.listen(config.http.host, config.http.port);
-    await untilConsul(() => recordHttpPort(consul, identity.node, identity.found ? String(identity.processFid.key) : undefined, httpAddress.port), log, options.signal);
+    const checkTtlSec = config.checkTtlSec ?? HAX_CHECK_TTL_SEC;
+    const ownCheck = await untilConsul(() => recordHttpPort(consul, identity.node, identity.found ? String(identity.processFid.key) : undefined, httpAddress.port, checkTtlSec),
+      log, options.signal);
+    heartbeat = ownCheck ? startCheckHeartbeat(consul, ownCheck, checkTtlSec, (level, msg, fields) => log.log(level, msg, fields)) : undefined;
     log.log('info', 'hax ready', { consul: consul.url, node: identity.node, process: formatFid(identity.processFid), haLink: addresses, http: `${httpAddress.address}:${httpAddress.port}` });
     return {
       haLinkAddresses: addresses, httpAddress, links, api, identity, writer, reasons: loop.reasons, ackLatencyMs: latency.samplesMs,
@@ -164,6 +169,7 @@ export async function startHax(config: HaxConfig, log: Logger, options: StartOpt
       async stop() {
         // in order: stop taking work, finish what is in flight, tell Motr, stop the shim
         log.log('info', 'hax stopping');
+        heartbeat?.stop();
         loop.handle({ type: 'identity-set', node: identity.node, process: identity.processFid, stopping: true });   // entrypoints now get the empty reply
         await http?.close();
         await feed.close().catch(() => {});
@@ -175,6 +181,7 @@ export async function startHax(config: HaxConfig, log: Logger, options: StartOpt
       },
     };
   } catch (error) {
+    heartbeat?.stop();
     await undo([() => http?.close(), () => view.stop(), () => model.stop(), () => election.stop(), () => shim?.stop()]);
     timer.stop();
     throw error;

@@ -8,12 +8,12 @@
 // set its check back to passing, and a check another party failed (a
 // process declared dead) must stay failed until that process reports it
 // runs again (hax passes it then: assembly/machine/process-event.ts). The
-// hax service is registered again only when its http_port is not the one
-// hax serves on, and its check is passed either way — hax is starting, so
-// its own check passing is the truth (a restarted agent brings TTL checks
-// back critical).
+// hax service is registered again at every start, with the http_port hax
+// serves on and a short TTL check that hax passes while it runs
+// (hax-check.ts): a hax that dies or hangs while its node lives fails its
+// check, and with it the RC's session, so the RC role moves.
 import type { ConsulClient } from '../consul/client.ts';
-import { parseRegistration, SERVICES_PREFIX } from '../bootstrap/service-registrations.ts';
+import { parseRegistration, serviceCheck, SERVICES_PREFIX } from '../bootstrap/service-registrations.ts';
 
 export interface OwnServicesResult {
   /** Service ids registered now. */
@@ -42,20 +42,31 @@ export async function registerOwnServices(consul: ConsulClient, node: string, lo
   return result;
 }
 
-/** Records the HTTP port hax serves on: the `hax` service's http_port meta (when it differs) and KV ports/<node>/hax. */
-export async function recordHttpPort(consul: ConsulClient, node: string, haxServiceId: string | undefined, port: number): Promise<void> {
+/**
+ * Records the HTTP port hax serves on (the `hax` service's http_port meta and
+ * KV ports/<node>/hax) and makes hax's own check one it keeps alive: the
+ * service is registered again with a TTL check of `checkTtlSec`, passing.
+ * Returns that check's id for the heartbeat (hax-check.ts), or undefined when
+ * the check is another tool's kind (an HTTP or script check) and left alone.
+ */
+export async function recordHttpPort(consul: ConsulClient, node: string, haxServiceId: string | undefined, port: number,
+  checkTtlSec: number): Promise<string | undefined> {
+  let heartbeat: string | undefined;
   if (haxServiceId) {
     const svc = (await consul.agent.services())[haxServiceId];
-    if (svc && svc.Service === 'hax' && svc.Meta?.http_port !== String(port)) {
+    const checkId = `service:${haxServiceId}`;
+    const check = (await consul.agent.checks())[checkId];
+    const ours = !check || check.Type === undefined || check.Type === 'ttl';
+    if (svc && svc.Service === 'hax' && (ours || svc.Meta?.http_port !== String(port))) {
+      // bootstrap's registration has a TTL of years (hax was not running yet); a restarted agent brings it back critical
       await consul.agent.registerService({
         ID: svc.ID, Name: svc.Service, Address: svc.Address, Port: svc.Port, Meta: { ...svc.Meta, http_port: String(port) },
-        Check: { CheckID: `service:${svc.ID}`, Name: "Service 'hax' check", TTL: '87600h', Status: 'passing' },
+        Check: serviceCheck(svc.ID, 'hax', `${checkTtlSec}s`),
       });
-    } else if (svc && svc.Service === 'hax') {
-      // a restarted agent brings TTL checks back critical (consul-facts.md): hax is starting, so its own check passes
-      await consul.agent.setCheck(`service:${svc.ID}`, 'pass', 'hax: started').catch(() => { /* a check that is not a TTL one: registered by other tools */ });
+      heartbeat = checkId;
     }
   }
   // the layout's own spelling (hare's Python json.dumps), as bootstrap writes it
   await consul.kv.put(`ports/${node}/hax`, `{"http": ${port}}`);
+  return heartbeat;
 }

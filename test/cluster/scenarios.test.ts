@@ -6,6 +6,7 @@ import * as assert from 'uvu/assert';
 import { startClusterWorld, PROCESS_FID, type ClusterWorld, type ClusterNode } from './_world.ts';
 import { Peer, pfid } from '../behaviour/_world.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { ConsulClient } from '../../src/consul/client.ts';
 
 let world: ClusterWorld | undefined;
 test.after(async () => { await world?.stop(); });
@@ -195,6 +196,40 @@ test('(5) hax kill -9 on one node during 500 events on every node: none lost, no
     report.push(`${n.name}: ${applied.length} applied${again ? `, ${again} again after its restart (decided, not yet recorded as read)` : ''}`);
   }
   console.log(`hax kill -9 on ${victim.name}: ${plan.length} events on ${nodes.length} nodes, ${ackedAtKill} acknowledged before the kill; ${report.join('; ')}`);
+});
+
+test('(6) hax kill -9 on the RC node while its node lives: its own check turns critical, another confd node takes `leader`, the node\'s processes are not declared dead', async () => {
+  const live = world!.nodes.filter((n) => n.agent.running());
+  const consul = world!.consul(live[0]);
+  const holder = (await consul.kv.get('leader'))!;
+  const rc = world!.node(holder.value);
+  assert.ok(holder.entry.Session && rc.agent.running(), `positive control: a live node (${holder.value}) holds leader`);
+  const check = `service:${rc.haxFidk}`;
+  const own = new ConsulClient(rc.agent.url);
+  assert.is((await own.agent.checks())[check]?.Status, 'passing', 'positive control: the RC\'s hax check passes while hax runs');
+  const kv = async () => Promise.all(fidsOf(rc).map(async (f) => (await consul.kv.get(`processes/${f}`))?.value ?? '(none)'));
+  const before = await kv();
+  const killedAt = Date.now();
+  rc.hax!.kill('SIGKILL');
+  await new Promise((r) => rc.hax!.once('exit', r));
+  let status = '';
+  await until(`${check} critical on ${rc.name}'s agent`, 30_000, async () => (status = (await own.agent.checks())[check]?.Status ?? '') === 'critical', () => status);
+  const criticalAt = Date.now();
+  let heldBy = '';
+  await until('another confd node holds leader', 30_000, async () => {
+    const l = await consul.kv.get('leader').catch(() => undefined);
+    heldBy = l?.entry.Session && l.value !== rc.name ? l.value : '';
+    return heldBy !== '';
+  });
+  assert.ok(world!.node(heldBy).processes.some((p) => p.kind === 'confd'), `${heldBy} hosts a confd`);
+  console.log(`hax kill -9 on the RC ${rc.name}: its check critical after ${((criticalAt - killedAt) / 1000).toFixed(1)} s, ${heldBy} holds leader after ${((Date.now() - killedAt) / 1000).toFixed(1)} s`);
+  // the node lives: its serfHealth passes and nobody recorded its processes dead
+  const node = await (await fetch(`${live[0].agent.url}/v1/health/node/${rc.name}`)).json() as { CheckID: string; Status: string }[];
+  assert.is(node.find((c) => c.CheckID === 'serfHealth')?.Status, 'passing');
+  assert.equal(await kv(), before, `${rc.name}'s processes/ unchanged`);
+  // back: the restarted hax passes its check again
+  await world!.startHax(rc);
+  await until(`${check} passing again`, 30_000, async () => (status = (await own.agent.checks())[check]?.Status ?? '') === 'passing', () => status);
 });
 
 test.run();
