@@ -13,7 +13,7 @@ import { STATE_NAMES } from '../codec/ha-msg';
 import { HEALTH_PASSING } from '../abi';
 import {
   Model, Obj, O_PROCESS, K_CONFD, K_HAX, CHECK_NONE,
-  E_STARTING, E_STARTED, E_STOPPING, E_STOPPED, E_DTM_RECOVERED,
+  E_STARTING, E_STARTED, E_STOPPING, E_STOPPED, E_DTM_RECOVERED, EV_NONE,
 } from './model';
 
 export const H_UNKNOWN: u8 = 0;
@@ -102,6 +102,10 @@ export function currentHealth(m: Model, p: i32, localHost: string): u8 {
   if (o.check != HEALTH_PASSING) return H_OFFLINE;
   const local = host == localHost;
   const e = o.event;
+  // A hax with no processes/<fid> record (the socket backend has no embedded
+  // Motr instance to report it) is judged by its check alone: hax passes it
+  // while it runs (src/daemon/hax-check.ts), so passing means running.
+  if (e == EV_NONE && o.kind == K_HAX) return H_OK;
   if (e == E_STARTED) return H_RECOVERING;
   if (e == E_DTM_RECOVERED) return H_OK;
   if (e == E_STOPPING) return local ? H_UNKNOWN : H_OFFLINE;
