@@ -64,7 +64,7 @@ async function loadLinks() {
     $('#links tbody').replaceChildren(...links.map((l) => el('tr', { 'data-link': String(l.linkId) },
       el('td', {}, String(l.linkId)), el('td', { class: 'fid' }, l.processFid), el('td', {}, l.remote),
       el('td', {}, String(l.sent ?? '')), el('td', {}, String(l.delivered ?? '')), el('td', {}, String(l.pending ?? '')),
-      el('td', {}, l.lastDeliveryMs == null ? '' : `${l.lastDeliveryMs} ms`))));
+      el('td', {}, String(l.heldNotes ?? '')), el('td', {}, l.lastDeliveryMs == null ? '' : `${l.lastDeliveryMs} ms`))));
   } catch { /* hax restarting: keep the last table */ }
 }
 

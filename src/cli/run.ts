@@ -56,6 +56,9 @@ handlers over HTTP. Stops in order on SIGTERM or SIGINT.
   --node NAME           this node's name in Consul's layout   env HARE_HAX_NODE_NAME (default: the agent's node name before ':')
   --process-fid FID     hax's own process fid               (default: the catalog service 'hax' on this node)
   --delivery-timeout SEC  longest wait for a broadcast's delivery before a held reply goes out (default 30)
+  --link-stall SEC      drop a link handed more than 1024 messages it has not confirmed once it
+                        confirms nothing for this long (default 10); its held notes are in
+                        GET /api/v1/links
   --check-ttl SEC       TTL of hax's own Consul check, passed every third of it while hax runs;
                         a dead or hung hax fails it this long after its last pass, and an RC
                         session tied to it ends (default 10, from 3 to 3600)
@@ -76,7 +79,7 @@ export interface RunOptions { config: HaxConfig; logLevel: Level; stopTimeoutMs:
 export const RUN_FLAGS = {
   consul: { type: 'string' }, listen: { type: 'string', multiple: true }, http: { type: 'string' },
   'token-file': { type: 'string' }, 'log-level': { type: 'string' }, 'stop-timeout': { type: 'string' },
-  node: { type: 'string' }, 'process-fid': { type: 'string' }, 'delivery-timeout': { type: 'string' }, 'check-ttl': { type: 'string' },
+  node: { type: 'string' }, 'process-fid': { type: 'string' }, 'delivery-timeout': { type: 'string' }, 'check-ttl': { type: 'string' }, 'link-stall': { type: 'string' },
   backend: { type: 'string' }, 'ha-limit': { type: 'string', multiple: true }, 'motr-endpoint': { type: 'string' }, 'motr-ha-fid': { type: 'string' }, 'motr-rm-fid': { type: 'string' },
   'token-on-reads': { type: 'boolean' }, 'http-open': { type: 'boolean' }, 'http-allowed-host': { type: 'string', multiple: true },
   'http-body-limit': { type: 'string' }, 'http-max-bodies': { type: 'string' },
@@ -138,6 +141,7 @@ function flagOptions(argv: string[], env: NodeJS.ProcessEnv): RunOptions | 'help
       processFid: values['process-fid'] === undefined ? undefined : parseProcessFid(values['process-fid']),
       deliveryTimeoutMs: values['delivery-timeout'] === undefined ? undefined : parsePositiveInt('--delivery-timeout', values['delivery-timeout'], 3600) * 1000,
       checkTtlSec: values['check-ttl'] === undefined ? undefined : parseCheckTtl(values['check-ttl']),
+      linkStallMs: values['link-stall'] === undefined ? undefined : parsePositiveInt('--link-stall', values['link-stall'], 3600) * 1000,
       backend,
       haLimits: parseHaLimits(values['ha-limit'] ?? []),
       motr: backend === 'motr' ? { endpoint: values['motr-endpoint'], haServiceFid: values['motr-ha-fid'], rmServiceFid: values['motr-rm-fid'] } : undefined,

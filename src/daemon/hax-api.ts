@@ -16,9 +16,11 @@ export interface HaxApiDeps {
   apply(decision: Decision, context?: Record<string, unknown>): void;
   bq?: BqConsumer;
   node?: () => string;
+  /** Notes held for a link that is behind (performer.ts); 0 without a performer. */
+  heldNotes?: (linkId: number) => number;
 }
 
-export function createHaxApi({ core, links, apply, bq, node }: HaxApiDeps): HaxApi {
+export function createHaxApi({ core, links, apply, bq, node, heldNotes }: HaxApiDeps): HaxApi {
   // Only the daemon has a broadcast-queue consumer (it needs Consul); an API
   // built without one (tools, the HTTP benchmark) says so instead of guessing.
   const noConsumer = () => new RequestError(503, 'HAX_ERR_BQ_UNAVAILABLE', 'this hax has no broadcast-queue consumer (it runs without a Consul agent); POST /watcher/bq is served by `hax run`', 'Service unavailable');
@@ -63,6 +65,6 @@ export function createHaxApi({ core, links, apply, bq, node }: HaxApiDeps): HaxA
       const notes = d.actions.find((a) => a.kind === 'notes');
       return notes?.kind === 'notes' ? notes.notes : fids.map((f) => ({ fid: formatFid(f), state: 'M0_NC_ONLINE' }));
     },
-    links: () => links.view(),
+    links: () => links.view().map((l) => ({ ...l, heldNotes: heldNotes?.(l.linkId) ?? 0 })),
   };
 }

@@ -130,7 +130,7 @@ export async function startHax(config: HaxConfig, log: Logger, options: StartOpt
   }, identity.node);
   const bqLog = log.child('bq');
   const bq = new BqConsumer({ consul, core, apply: perform, written: () => writer.drained(), log: (level, msg, fields) => bqLog.log(level, msg, fields) });
-  const api: HaxApi = createHaxApi({ core, links, apply: perform, bq, node: () => identity.node });
+  const api: HaxApi = createHaxApi({ core, links, apply: perform, bq, node: () => identity.node, heldNotes: (linkId) => performer.heldNotes(linkId) });
 
   // Motr → core: the shim
   const addresses: string[] = [];

@@ -186,6 +186,9 @@ test('an entrypoint reply waiting on a broadcast goes out only once the merged m
     await until('restart detected', () => reasons('ENTRYPOINT_RESTART_DETECTED') > detected || undefined);
     await until('the FAILED note at the fast peer', () => sender.noteOf(F.ios3, 'M0_NC_FAILED') || undefined);
     assert.ok(hax.heldNotes(slowId) > heldBefore, 'the FAILED notes are held for the slow link');
+    // an operator sees them per link
+    const shown = (await (await fetch(`http://127.0.0.1:${w!.httpPort}/api/v1/links`)).json()) as { linkId: number; heldNotes: number }[];
+    assert.is(shown.find((l) => l.linkId === slowId)?.heldNotes, hax.heldNotes(slowId), 'GET /api/v1/links shows the held notes');
     // confirm the messages sent before holding began: the held notes go out merged, the FAILED ones among them
     const failed = `${F.ios3} ${STATE_NUMBER.M0_NC_FAILED}`;
     slow.confirmUpTo(base + direct);

@@ -29,6 +29,7 @@ const cases: [string, string[], RegExp][] = [
   ['a demo duration that is not a number', ['demo', '--for', 'soon'], /--for "soon" must be a whole number/],
   ['a log level that does not exist', ['run', '--log-level', 'loud'], /--log-level "loud" must be one of debug, info, warn, error/],
   ['a check TTL too short to pass in time', ['run', '--check-ttl', '2'], /--check-ttl 2 is too short: hax passes its check every third of the TTL; give 3 s or more \[HAX_ERR_BAD_VALUE\]/],
+  ['a link stall of zero', ['run', '--link-stall', '0'], /--link-stall "0" must be a whole number from 1 to 3600/],
   ['a check TTL that is not a number', ['run', '--check-ttl', '10s'], /--check-ttl "10s" must be a whole number from 1 to 3600/],
   ['a stop timeout of zero', ['run', '--stop-timeout', '0'], /--stop-timeout "0" must be a whole number from 1/],
   ['an empty token file', ['run', '--token-file', EMPTY], /--token-file ".*empty-token" is empty/],
