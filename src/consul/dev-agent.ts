@@ -4,7 +4,7 @@
 // stopped by its pid (agent-process.ts). Several agents that form one real
 // cluster: cluster.ts.
 import { execFile } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnAgent } from './agent-process.ts';
 import { createServer } from 'node:net';
 import { createSocket } from 'node:dgram';
@@ -56,20 +56,56 @@ function installedConsul(): string {
   throw new ConsulError('HAX_ERR_CONSUL_BINARY', 'no Consul agent binary: set CONSUL_BIN to a consul 1.8 or newer, or put one on PATH (the package carries none)');
 }
 
-/** A loopback port free for both TCP and UDP (serf uses both on one port). */
+/**
+ * The kernel's range of ephemeral ports, which outgoing connections take
+ * their local ports from (/proc/sys/net/ipv4/ip_local_port_range).
+ */
+function ephemeralRange(): [number, number] {
+  try {
+    const [lo, hi] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    if (lo! > 0 && hi! >= lo!) return [lo!, hi!];
+  } catch { /* not Linux */ }
+  return [32768, 60999];
+}
+
+/** Ports this process has handed out: never twice. */
+const handedOut = new Set<number>();
+
+const tcpFree = (port: number) => new Promise<boolean>((resolve) => {
+  const s = createServer();
+  s.once('error', () => resolve(false));
+  s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+});
+const udpFree = (port: number) => new Promise<boolean>((resolve) => {
+  const u = createSocket('udp4');
+  u.once('error', () => resolve(false));
+  u.bind(port, '127.0.0.1', () => u.close(() => resolve(true)));
+});
+
+/**
+ * A loopback port free for both TCP and UDP (serf uses both on one port),
+ * chosen below the ephemeral range: between this check and the agent's (or
+ * hax's) bind, and again while a killed agent is down before its restart on
+ * the same ports, an outgoing connection could otherwise take the port as
+ * its local one. Ports are drawn at random from 10000 up to the range's
+ * start, so that test processes running side by side seldom try the same.
+ */
 export async function freePort(): Promise<number> {
+  const [lo] = ephemeralRange();
+  const base = 10000;
+  for (let tries = 0; lo - base > 1000 && tries < 200; tries++) {
+    const port = base + Math.floor(Math.random() * (lo - base));
+    if (handedOut.has(port)) continue;
+    if (await tcpFree(port) && await udpFree(port)) { handedOut.add(port); return port; }
+  }
+  // no room below the ephemeral range: the kernel's choice, as free as it is now
   for (;;) {
     const port = await new Promise<number>((resolve, reject) => {
       const s = createServer();
       s.once('error', reject);
       s.listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => resolve(p)); });
     });
-    const udpFree = await new Promise<boolean>((resolve) => {
-      const u = createSocket('udp4');
-      u.once('error', () => resolve(false));
-      u.bind(port, '127.0.0.1', () => u.close(() => resolve(true)));
-    });
-    if (udpFree) return port;
+    if (!handedOut.has(port) && await udpFree(port)) { handedOut.add(port); return port; }
   }
 }
 
