@@ -23,8 +23,7 @@ export class AgentEndpoint {
     return (await this.#t.request<Record<string, AgentService>>('/v1/agent/services')).body ?? {};
   }
 
-  /** This agent's checks, by check ID (the fields hax reads). */
-  /** This agent's checks by CheckID; `Type` is ttl, http, script… (Consul 1.7 and later). */
+  /** This agent's checks, by check ID (the fields hax reads; `Type` is ttl, http, script…, from Consul 1.7). */
   async checks(): Promise<Record<string, { CheckID: string; Status: string; Type?: string; Output?: string }>> {
     return (await this.#t.request<Record<string, { CheckID: string; Status: string; Type?: string; Output?: string }>>('/v1/agent/checks')).body ?? {};
   }
