@@ -16,7 +16,7 @@ import { CodecError, describe } from '../codec/errors';
 import { encodeNvecSet } from '../codec/ha-msg';
 import { Out, TxnOps, beginBroadcastTo, endBroadcastTo, awaitDelivery } from '../actions';
 import { RECORD_HEADER } from '../abi';
-import { Model, O_PROCESS, O_DRIVE, O_NODE, O_CTRL, O_SDEV, K_IOS, T_M0MKFS } from './model';
+import { Model, O_PROCESS, O_DRIVE, O_NODE, O_CTRL, O_SDEV, K_IOS, T_M0MKFS, E_STOPPED } from './model';
 import {
   H_UNKNOWN, H_FAILED, H_OFFLINE, healthToNote, processKvString, sdevKvString, noteKvString,
   deviceKvToNote, deviceKvSticky, namedKvToNote,
@@ -72,13 +72,22 @@ function writeKv(m: Model, plan: Plan, i: i32, kv: string): void {
   plan.written.push(i);
 }
 
-/** All ios processes of node n are down in the model's KV states. */
-function allIosDown(m: Model, n: i32): bool {
+/**
+ * All ios processes of node n are down in the model's KV states. Without
+ * updateKv (a state another hax records, or a dead node's processes told
+ * ahead of the RC's record) the KV is written by that other hax, in the same
+ * transaction as its BQ entry, and the model may not have read it yet: the
+ * process being expanded (`current`) counts as down, and so does one told
+ * down already or whose processes/ record is STOPPED.
+ */
+function allIosDown(m: Model, n: i32, current: i32, updateKv: bool): bool {
   const ps = m.childrenOfType(n, O_PROCESS);
   for (let i = 0; i < ps.length; i++) {
     const p = m.get(ps[i]);
     if (p.kind != K_IOS) continue;
-    if (p.kvState != 'stopped' && p.kvState != 'failed' && p.kvState != 'offline') return false;
+    if (p.kvState == 'stopped' || p.kvState == 'failed' || p.kvState == 'offline') continue;
+    if (!updateKv && (ps[i] == current || p.toldDown || p.event == E_STOPPED)) continue;
+    return false;
   }
   return true;
 }
@@ -105,7 +114,10 @@ export function expand(plan: Plan, i: i32, h: u8, updateKv: bool, notifyDevices:
         if (updateKv && !deviceKvSticky(sd.kvState)) writeKv(m, plan, sdevs[d], sdevKvString(dh));
         if (sd.ref >= 0) {
           const dr = m.get(sd.ref);
-          const dst = deviceKvToNote(sd.kvState);
+          // the state the KV holds once this change is recorded: written here, or by the hax that
+          // records it in the same transaction as its BQ entry (the model may not have read it yet)
+          const kv = updateKv || deviceKvSticky(sd.kvState) || sd.key.length == 0 ? sd.kvState : sdevKvString(dh);
+          const dst = deviceKvToNote(kv);
           dr.state = dst; sd.state = dst;
           plan.note(dr.c, dr.k, dst);
           if (ctrl < 0) ctrl = m.ctrlOfDrive(sd.ref);
@@ -119,7 +131,7 @@ export function expand(plan: Plan, i: i32, h: u8, updateKv: bool, notifyDevices:
       if (updateKv) writeKv(m, plan, ctrl, noteKvString(h));
     }
     const n = m.nodeOf(i);
-    if (n >= 0 && ((h != H_OFFLINE && h != H_FAILED) || allIosDown(m, n))) {
+    if (n >= 0 && ((h != H_OFFLINE && h != H_FAILED) || allIosDown(m, n, i, updateKv))) {
       const no = m.get(n);
       no.state = st;
       plan.note(no.c, no.k, st);

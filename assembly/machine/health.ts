@@ -140,8 +140,8 @@ export function actOnHealth(procs: Array<i32>, out: Out, deadNodesOnly: bool = f
       // watch hop): a node Consul says is dead is told to the local links
       // now, once. Nothing is written; the RC's record follows as before.
       if (!deadNodesOnly && knownDead(host) && o.event != E_STOPPED && !o.toldDown) {
+        o.toldDown = true;   // first: the node's last ios then finds every ios down (expand.ts allIosDown)
         expand(told, p, h, false, true, false);
-        o.toldDown = true;
         toldWhat += (toldWhat.length ? ', ' : '') + o.fid + ' (node ' + host + ' dead)';
       }
       continue;
