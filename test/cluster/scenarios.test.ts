@@ -68,6 +68,15 @@ test('(4) the killed node returns: its processes restart and every survivor sees
   const missing = () => others.flatMap((n) => n.peers.flatMap((p) => back.filter((f) => !p.notes().slice(heardBefore.get(p)).some((x) => x.fid === f && x.state === 'M0_NC_ONLINE'))
     .map((f) => `${n.name}/${p.fid.key}: ${f}`)));
   await until('every survivor hears the returned node\'s processes ONLINE', 40_000, () => missing().length === 0, () => JSON.stringify(missing().slice(0, 10)));
+  // its drive too: the last word each survivor's processes heard of it is ONLINE (it was TRANSIENT since the kill)
+  type Status = { nodes: { name: string; processes: { kind: string; drives?: { fid: string }[] }[] }[] };
+  const status = await (await fetch(`http://127.0.0.1:${others[0]!.httpPort}/v1/cluster/status`)).json() as Status;
+  const drives = status.nodes.find((n) => n.name === node.name)!.processes.flatMap((p) => p.drives ?? []).map((d) => d.fid);
+  assert.ok(drives.length > 0, `${node.name} has a drive (positive control)`);
+  const lastOf = (p: Peer, fid: string) => p.notes().filter((x) => x.fid === fid).at(-1)?.state;
+  const driveNotOnline = () => others.flatMap((n) => n.peers.flatMap((p) => drives.filter((d) => lastOf(p, d) !== 'M0_NC_ONLINE')
+    .map((d) => `${n.name}/${p.fid.key}: ${d} last heard ${lastOf(p, d) ?? 'never'}`)));
+  await until('every survivor\'s last word of the returned drive ONLINE', 10_000, () => driveNotOnline().length === 0, () => JSON.stringify(driveNotOnline().slice(0, 10)));
   // and the returned processes hear the survivors: their NVEC GET answers come from the same KV
   const consul = world!.consul(node);
   for (const f of back) assert.match((await consul.kv.get(`processes/${f}`))!.value, /M0_CONF_HA_PROCESS_DTM_RECOVERED/, f);
