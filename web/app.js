@@ -38,7 +38,8 @@ async function loadCluster() {
     const res = await fetch('/v1/cluster/status');
     if (!res.ok) throw new Error(`${res.status}`);
     const status = await res.json();
-    $('#node').textContent = `node ${status.node}`;
+    const rc = status.rc === undefined ? '' : ` · RC ${status.rc.node ?? 'none (an election is under way)'}`;
+    $('#node').textContent = `node ${status.node}${rc}`;
     const root = el('div');
     for (const n of status.nodes) {
       const node = el('div', { class: 'node', 'data-node': n.name }, el('div', { class: 'title' }, obj('node', n.fid ?? n.name, n.state ?? 'M0_NC_UNKNOWN', `node ${n.name}`)));

@@ -98,10 +98,14 @@ export function formatStatus(status: ClusterStatus): string {
     }
   }
   const header = ['OBJECT', 'FID', 'ENDPOINT', 'HA STATE', 'LAST EVENT'];
+  const rc = status.rc;
+  const rcLine = !rc ? '' : oneLine(rc.node
+    ? `RC: ${rc.node}${rc.node.split(':')[0] === status.node.split(':')[0] ? ' (this hax)' : ''}; principal RM ${rc.rm ? `${rc.rm.fid} at ${rc.rm.endpoint}` : 'not known yet'}`
+    : 'RC: none (no session holds the leader key: an election is under way, and entrypoints are answered QUERY meanwhile)', 300) + '\n';
   for (const r of rows) for (let i = 0; i < r.length; i++) r[i] = oneLine(String(r[i] ?? ''), 300);   // one line per row, whatever Consul held
   const widths = header.map((h, i) => rows.reduce((w, r) => Math.max(w, r[i].length), h.length));
   const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
-  return [line(header), ...rows.map(line)].join('\n') + '\n';
+  return rcLine + [line(header), ...rows.map(line)].join('\n') + '\n';
 }
 
 const shortEvent = (e: string | null | undefined) => String(e ?? '').replace(/^M0_CONF_HA_PROCESS_/, '');

@@ -8,6 +8,8 @@ type S = components['schemas'];
 export type BroadcastResult = S['BroadcastResult'];
 export type QueueResult = S['QueueResult'];
 export type ClusterStatus = S['ClusterStatus'];
+/** The RC and its principal RM as the daemon's Consul watches last saw them (ClusterStatus.rc). */
+export type RcSeen = NonNullable<ClusterStatus['rc']>;
 export type Note = S['Note'];
 export type LinkView = S['Link'];
 export type KvWatchEntry = S['KvWatchEntry'];

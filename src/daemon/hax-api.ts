@@ -5,7 +5,7 @@ import type { CoreHost, Decision } from '../core/core-host.ts';
 import { RequestError } from '../errors.ts';
 import { formatFid } from '../fid.ts';
 import { decodeValue } from '../consul/kv.ts';
-import type { ClusterStatus, HaxApi, Note } from './api.ts';
+import type { ClusterStatus, HaxApi, Note, RcSeen } from './api.ts';
 import type { LinkTable } from './link-table.ts';
 import type { BqConsumer } from './bq-consumer.ts';
 
@@ -16,11 +16,13 @@ export interface HaxApiDeps {
   apply(decision: Decision, context?: Record<string, unknown>): void;
   bq?: BqConsumer;
   node?: () => string;
+  /** The RC and principal RM as the daemon's Consul watches last saw them. */
+  rc?: () => RcSeen;
   /** Notes held for a link that is behind (performer.ts); 0 without a performer. */
   heldNotes?: (linkId: number) => number;
 }
 
-export function createHaxApi({ core, links, apply, bq, node, heldNotes }: HaxApiDeps): HaxApi {
+export function createHaxApi({ core, links, apply, bq, node, rc, heldNotes }: HaxApiDeps): HaxApi {
   // Only the daemon has a broadcast-queue consumer (it needs Consul); an API
   // built without one (tools, the HTTP benchmark) says so instead of guessing.
   const noConsumer = () => new RequestError(503, 'HAX_ERR_BQ_UNAVAILABLE', 'this hax has no broadcast-queue consumer (it runs without a Consul agent); POST /watcher/bq is served by `hax run`', 'Service unavailable');
@@ -56,7 +58,8 @@ export function createHaxApi({ core, links, apply, bq, node, heldNotes }: HaxApi
       const answer = decision.actions.find((a) => a.kind === 'status');
       // the core trapped on the query (it is rebuilt already): a retry is answered
       if (answer?.kind !== 'status') throw new RequestError(503, 'HAX_ERR_CORE_ABORT', `the core gave no status (${decision.reason.code}: ${decision.reason.text}); retry`, 'Service unavailable');
-      const status = { node: node?.() ?? '', nodes: answer.status.nodes, counters: answer.status.counters };
+      const seen = rc?.();
+      const status = { node: node?.() ?? '', ...(seen ? { rc: { node: seen.node, rm: seen.rm && { ...seen.rm } } } : {}), nodes: answer.status.nodes, counters: answer.status.counters };
       cached = { inputs: core.inputs, status };
       return status;
     },

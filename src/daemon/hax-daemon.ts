@@ -30,6 +30,7 @@ import { recordHttpPort, registerOwnServices } from './own-services.ts';
 import { HAX_CHECK_TTL_SEC, startCheckHeartbeat, type CheckHeartbeat } from './hax-check.ts';
 import { ElectionPerformer, electionRandom } from './election-performer.ts';
 import type { HaxConfig } from './hax-config.ts';
+import type { RcSeen } from './api.ts';
 import { startShim } from './shim-start.ts';
 import { DecisionLoop } from './decision-loop.ts';
 import { CoreTimer } from './core-timer.ts';
@@ -123,14 +124,22 @@ export async function startHax(config: HaxConfig, log: Logger, options: StartOpt
     onHealth: (index, service, rows) => loop.handle({ type: 'health-viewed', index, service, rows }, { index, service, rows: rows.length }),
     onLog: (level, msg, fields) => consulLog.log(level, msg, fields),
   }, ownWrites);
+  // the RC as last seen, for GET /v1/cluster/status (set before the core's input: the status is cached per input)
+  const rc: RcSeen = { node: null, rm: null };
   const view = new ClusterViewSource(consul, {
-    onView: (v, why) => loop.handle({ type: 'view-updated', view: v }, { why, confds: v.confds.length, rm: v.rm ? formatFid(v.rm.fid) : null }),
-    onLeader: (value, session) => loop.handle({ type: 'leader-observed', value, session, nowMs: Date.now(), random: electionRandom() }),
+    onView: (v, why) => {
+      rc.rm = v.rm ? { fid: formatFid(v.rm.fid), endpoint: v.rm.endpoint } : null;
+      loop.handle({ type: 'view-updated', view: v }, { why, confds: v.confds.length, rm: rc.rm?.fid ?? null });
+    },
+    onLeader: (value, session) => {
+      rc.node = session ? value.trim() || null : null;
+      loop.handle({ type: 'leader-observed', value, session, nowMs: Date.now(), random: electionRandom() });
+    },
     onLog: (level, msg, fields) => consulLog.log(level, msg, fields),
   }, identity.node);
   const bqLog = log.child('bq');
   const bq = new BqConsumer({ consul, core, apply: perform, written: () => writer.drained(), log: (level, msg, fields) => bqLog.log(level, msg, fields) });
-  const api: HaxApi = createHaxApi({ core, links, apply: perform, bq, node: () => identity.node, heldNotes: (linkId) => performer.heldNotes(linkId) });
+  const api: HaxApi = createHaxApi({ core, links, apply: perform, bq, node: () => identity.node, rc: () => rc, heldNotes: (linkId) => performer.heldNotes(linkId) });
 
   // Motr → core: the shim
   const addresses: string[] = [];

@@ -53,6 +53,7 @@ test('the monitor connects, shows the demo cluster, and shows a state change aft
       assert.ok(await page.$(`[data-fid="${fid}"]`), `the map shows process ${fid}`);
     }
     await page.waitForSelector('#links tbody tr', { timeout: 15_000 });
+    assert.is(await page.textContent('#node'), `node ${node} · RC ${node}`, 'the header names the RC');
 
     const body = JSON.stringify([{ Node: { Node: node }, Service: { ID: '3', Service: 'ios' }, Checks: [{ CheckID: 'serfHealth', ServiceID: '', Status: 'passing' }, { CheckID: 'service:3', ServiceID: '3', Status: 'warning' }] }]) + '\n';
     const posted = Date.now();

@@ -34,6 +34,14 @@ test('formats nodes, processes, services and drives as an indented table', () =>
   assert.match(lines[4], /^    drive\s+0x6b00000000000001:0x1\s+sdev 0x6400000000000001:0x1\s+M0_NC_ONLINE$/);
 });
 
+test('says which node is the RC, and when none is', () => {
+  const base = { node: 'n2', nodes: [] };
+  assert.is(formatStatus({ ...base, rc: { node: 'n1', rm: { fid: '0x7300000000000001:0x2', endpoint: 'inet:tcp:10.0.0.1@22001' } } }).split('\n')[0],
+    'RC: n1; principal RM 0x7300000000000001:0x2 at inet:tcp:10.0.0.1@22001');
+  assert.is(formatStatus({ ...base, rc: { node: 'n2:0a1b', rm: null } }).split('\n')[0], 'RC: n2:0a1b (this hax); principal RM not known yet');
+  assert.match(formatStatus({ ...base, rc: { node: null, rm: null } }).split('\n')[0], /^RC: none \(no session holds the leader key: an election is under way/);
+});
+
 test('prints the cluster of a running hax, as a table and as JSON', async () => {
   const node = 'status-node';
   const agent = await startDevAgent({ nodeName: node });
@@ -48,6 +56,9 @@ test('prints the cluster of a running hax, as a table and as JSON', async () => 
     const json = await hax('status', '--http', http, '--json');
     assert.is(json.status, 0, json.stderr);
     assert.is(JSON.parse(json.stdout).node, node);
+    // the RC first: bootstrap's seed gave this node the leader key
+    assert.match(table.stdout.split('\n')[0]!, new RegExp(`^RC: ${node} \\(this hax\\); principal RM 0x7300000000000001:0x[0-9a-f]+ at \\S+$`));
+    assert.is(JSON.parse(json.stdout).rc.node, node);
   } finally {
     await daemon?.stop();
     await agent.stop();

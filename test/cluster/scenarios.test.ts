@@ -111,6 +111,15 @@ test('(3) kill -9 of the RC node: a surviving confd node\'s hax takes `leader`, 
   const tied = [...(checks.Checks ?? []), ...(checks.NodeChecks ?? []), ...(checks.ServiceChecks ?? []).map((c) => c.ID)];
   assert.ok(tied.includes('serfHealth') && tied.includes(`service:${newRc.index * 10 + 3}`) && tied.includes(`service:${newRc.haxFidk}`), `session checks ${tied}`);
   console.log(`RC failover: ${heldBy} holds leader ${((Date.now() - killedAt) / 1000).toFixed(1)} s after kill -9 of srvnode-1`);
+  // every survivor's status names it, and the RM its entrypoints name
+  let named: string[] = [];
+  await until('every survivor\'s status names the new RC', 20_000, async () => {
+    named = await Promise.all(survivors.map(async (n) => {
+      const st = await (await fetch(`http://127.0.0.1:${n.httpPort}/v1/cluster/status`)).json() as { rc?: { node: string | null; rm: { fid: string } | null } };
+      return `${n.name}: ${st.rc?.node ?? 'none'} ${st.rc?.rm?.fid ?? 'no RM'}`;
+    }));
+    return named.every((x) => x.includes(`: ${heldBy} 0x7300000000000001:`));
+  }, () => named.join('; '));
   // a new process anywhere is told the new RM: the rms service of the new RC's confd
   const rms = (await consul.kv.get(`m0conf/nodes/${heldBy}/processes/${newRc.index * 10 + 3}/services/rms`))!.value.trim();
   const asker = survivors.find((n) => n !== newRc)!;
