@@ -1,9 +1,11 @@
-// How a demo ends on Ctrl-C or SIGTERM at any moment, not only once its
-// story is told: the signal handlers are installed first thing (Node's
+// How a demo ends on Ctrl-C, SIGTERM or SIGHUP at any moment, not only once
+// its story is told: the signal handlers are installed first thing (Node's
 // default would exit at once and orphan the agents and hax processes the
 // demo started), and turn the signal into an AbortSignal that every step
 // and every wait of the story checks. The story then unwinds into the
-// demo's `finally`, which stops everything it started by pid.
+// demo's `finally`, which stops everything it started by pid. Its output
+// closing (`hax demo | head`: EPIPE, an unhandled error that would exit at
+// once, leaving every agent and hax running) stops it the same way.
 const sleepMs = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class DemoStopped extends Error {
@@ -22,11 +24,16 @@ export interface StopSignals {
 
 export function onStopSignals(): StopSignals {
   const controller = new AbortController();
-  const handlers = (['SIGINT', 'SIGTERM'] as const).map((name) => {
-    const handler = () => { if (!controller.signal.aborted) controller.abort(new DemoStopped(name)); };
+  const stopBy = (why: string) => { if (!controller.signal.aborted) controller.abort(new DemoStopped(why)); };
+  const handlers = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((name) => {
+    const handler = () => stopBy(name);
     process.on(name, handler);
     return [name, handler] as const;
   });
+  // every later write to the closed stream fails the same way and lands here too
+  const onOutputError = (error: NodeJS.ErrnoException) => stopBy(`its output closing (${error.code ?? error.message})`);
+  process.stdout.on('error', onOutputError);
+  process.stderr.on('error', onOutputError);
   const { signal } = controller;
   return {
     signal,
@@ -37,6 +44,7 @@ export function onStopSignals(): StopSignals {
       function done() { clearTimeout(t); signal.removeEventListener('abort', done); resolve(); }
       signal.addEventListener('abort', done);
     }),
+    // the output handlers stay: a write after the demo's end may still fail, and must not crash it
     dispose: () => { for (const [name, h] of handlers) process.off(name, h); },
   };
 }

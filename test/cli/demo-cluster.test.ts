@@ -40,7 +40,7 @@ function alive(pid: number): boolean {
  * agents and hax children it starts, restarted ones included); `whenSeen`
  * sends `signal` once the output matches it.
  */
-function runDemo(args: string[], interrupt?: { whenSeen: RegExp; signal: NodeJS.Signals }): Promise<Run> {
+function runDemo(args: string[], interrupt?: { whenSeen: RegExp; signal: NodeJS.Signals | 'close-output' }): Promise<Run> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [BIN, 'demo', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     const run: Run = { stdout: '', stderr: '', status: null, signal: null, descendants: new Set() };
@@ -49,7 +49,12 @@ function runDemo(args: string[], interrupt?: { whenSeen: RegExp; signal: NodeJS.
     let sent = false;
     child.stdout.on('data', (d) => {
       run.stdout += d;
-      if (interrupt && !sent && interrupt.whenSeen.test(run.stdout)) { sent = true; note(); child.kill(interrupt.signal); }
+      if (interrupt && !sent && interrupt.whenSeen.test(run.stdout)) {
+        sent = true; note();
+        // as `hax demo | head` does: the reading end goes away, and the demo's next write fails with EPIPE
+        if (interrupt.signal === 'close-output') child.stdout.destroy();
+        else child.kill(interrupt.signal);
+      }
     });
     child.stderr.on('data', (d) => { run.stderr += d; });
     // a give-up point (the story takes about a minute here), not a measurement
@@ -143,6 +148,18 @@ test('Ctrl-C (SIGINT) during the start-up stops every process the demo started, 
   assert.not.match(run.stdout, /── 1\./);
   assert.ok(run.descendants.size >= 3, `the demo's agents were seen running (${run.descendants.size} processes)`);
   await noneLeft(run);
+});
+
+test('its output closing (hax demo | head) or SIGHUP (the terminal closing) stops every process the demo started, by pid', async () => {
+  const closed = await runDemo(['--nodes', '2'], { whenSeen: /── 1\./, signal: 'close-output' });
+  assert.is(closed.status, 0, closed.stderr);
+  assert.ok(closed.descendants.size >= 2, `the demo's agents and hax were seen running (${closed.descendants.size} processes)`);
+  await noneLeft(closed);
+  const hup = await runDemo(['--nodes', '2'], { whenSeen: /── 1\./, signal: 'SIGHUP' });
+  assert.is(hup.status, 0, hup.stderr);
+  assert.match(hup.stdout, /^demo: stopping$/m);
+  assert.ok(hup.descendants.size >= 2, `the demo's agents and hax were seen running (${hup.descendants.size} processes)`);
+  await noneLeft(hup);
 });
 
 test('hax demo --nodes refuses what it cannot show, with the code and a clear message, and starts nothing', async () => {
