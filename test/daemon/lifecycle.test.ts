@@ -133,4 +133,32 @@ test('a SIGTERM while it still waits for Consul exits 0', async () => {
   }
 });
 
+test('runs on when its log stream breaks (journald restarted, `hax run | head`), and says so once on stderr', async () => {
+  const node = 'log-node';
+  const agent = await startDevAgent({ nodeName: node });
+  const notify = await openNotifySocket();
+  const httpPort = await freePort();
+  const hax = spawnHax(['--consul', agent.url, '--listen', 'tcp:127.0.0.1:0', '--http', `127.0.0.1:${httpPort}`, '--log-level', 'debug'], notify.path);
+  let stderr = '';
+  hax.child.stderr!.on('data', (d) => { stderr += d; });
+  try {
+    await seedCluster(new ConsulClient(agent.url), demoCluster(node), node);
+    await notify.waitFor('READY=1');
+    assert.match(hax.output(), /"msg":"hax ready"/, 'positive control: the log reached stdout');
+    hax.child.stdout!.destroy();
+    // more log lines: each status query is a decision logged at debug
+    for (let i = 0; i < 20; i++) assert.is((await fetch(`http://127.0.0.1:${httpPort}/v1/cluster/status`)).status, 200);
+    await waitFor('the broken log stream noticed', () => /writing the log to stdout failed \(EPIPE\)/.test(stderr), 10_000, 50, () => stderr.slice(-500));
+    assert.is(hax.child.exitCode, null, 'hax still runs');
+    assert.is((await fetch(`http://127.0.0.1:${httpPort}/`)).status, 200);
+    assert.is(stderr.match(/writing the log to stdout failed/g)!.length, 1, 'said once');
+    hax.child.kill('SIGTERM');
+    assert.is(await hax.exited, 0);
+  } finally {
+    if (hax.child.exitCode === null) hax.child.kill('SIGKILL');
+    await agent.stop();
+    notify.close();
+  }
+});
+
 test.run();
