@@ -245,9 +245,40 @@ test('(6) hax kill -9 on the RC node while its node lives: its own check turns c
   const node = await (await fetch(`${live[0].agent.url}/v1/health/node/${rc.name}`)).json() as { CheckID: string; Status: string }[];
   assert.is(node.find((c) => c.CheckID === 'serfHealth')?.Status, 'passing');
   assert.equal(await kv(), before, `${rc.name}'s processes/ unchanged`);
-  // back: the restarted hax passes its check again
+  // back: the restarted hax passes its check again, and the node's processes connect to it again
   await world!.startHax(rc);
+  const old = rc.peers;
+  rc.peers = [];
+  for (const p of old) p.close();
+  await world!.connectProcesses(rc);
   await until(`${check} passing again`, 30_000, async () => (status = (await own.agent.checks())[check]?.Status ?? '') === 'passing', () => status);
+});
+
+test('(7) a node\'s agent alone restarted (kill -9, as a Consul upgrade or crash) under running processes: their checks come back passing, nobody is told they are gone', async () => {
+  const node = world!.node('srvnode-4');
+  const fids = fidsOf(node);
+  const others = world!.nodes.filter((n) => n !== node && n.agent.running() && n.hax?.exitCode === null);
+  const kv = async () => Promise.all(fids.map(async (f) => (await world!.consul(others[0]).kv.get(`processes/${f}`))?.value ?? '(none)'));
+  const before = await kv();
+  const heardBefore = new Map(others.flatMap((n) => n.peers.map((p) => [p, p.notes().length] as const)));
+  const restartedAt = Date.now();
+  await node.agent.kill();
+  await node.agent.restart();
+  const own = new ConsulClient(node.agent.url);
+  const ids = [node.haxFidk, ...node.processes.map((p) => p.fidk)].map((k) => `service:${k}`);
+  let checks: Record<string, { Status: string }> = {};
+  await until(`${node.name}'s checks passing after the restart`, 20_000, async () => { checks = await own.agent.checks().catch(() => ({})); return ids.every((id) => checks[id]?.Status === 'passing'); },
+    () => ids.map((id) => `${id} ${checks[id]?.Status ?? 'absent'}`).join(', '));
+  assert.equal(await kv(), before, 'processes/ unchanged by the restart');
+  // positive control: the node's process reports again, and every other process hears it through the restarted agent's Consul
+  for (const p of node.peers) await p.processEvent('DTM_RECOVERED');
+  const since = (p: Peer) => p.notes().slice(heardBefore.get(p));
+  const unheard = () => others.flatMap((n) => n.peers.flatMap((p) => fids.filter((f) => !since(p).some((x) => x.fid === f && x.state === 'M0_NC_ONLINE'))
+    .map((f) => `${n.name}/${p.fid.key}: ${f}`)));
+  await until('every other process hears the node\'s processes again', 20_000, () => unheard().length === 0, () => unheard().slice(0, 6).join('; '));
+  const gone = others.flatMap((n) => n.peers.flatMap((p) => since(p).filter((x) => fids.includes(x.fid) && GONE.includes(x.state)).map((x) => `${n.name}/${p.fid.key}: ${x.fid} ${x.state}`)));
+  assert.equal(gone, [], 'nobody was told the node\'s processes were gone');
+  console.log(`agent restart on ${node.name}: checks passing again ${((Date.now() - restartedAt) / 1000).toFixed(1)} s after the kill`);
 });
 
 test.run();
