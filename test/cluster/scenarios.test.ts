@@ -17,6 +17,9 @@ const fidsOf = (n: ClusterNode) => n.processes.map((p) => PROCESS_FID(p.fidk));
 /** "node/process: fid" for each process of `nodes` that has not heard one of `states` of each other process of `fids`. */
 const missingNotes = (nodes: ClusterNode[], fids: string[], ...states: string[]) => nodes.flatMap((n) => n.peers.flatMap((p) =>
   fids.filter((f) => f !== PROCESS_FID(Number(p.fid.key)) && !states.some((s) => p.noteOf(f, s))).map((f) => `${n.name}/${p.fid.key}: ${f}`)));
+/** Like missingNotes, counting only what each process heard after its first `before.get(peer)` notes. */
+const missingSince = (nodes: ClusterNode[], before: Map<Peer, number>, fids: string[], state: string) => nodes.flatMap((n) => n.peers.flatMap((p) =>
+  fids.filter((f) => !p.notes().slice(before.get(p)).some((x) => x.fid === f && x.state === state)).map((f) => `${n.name}/${p.fid.key}: ${f}`)));
 // A dead node's processes are announced as the original hax did (hax-reference.md §5): OFFLINE in
 // Consul, TRANSIENT on the wire (FAILED when hax knows they failed for good).
 const GONE = ['M0_NC_TRANSIENT', 'M0_NC_FAILED'];
@@ -65,8 +68,7 @@ test('(4) the killed node returns: its processes restart and every survivor sees
   const others = world!.nodes.filter((n) => n !== node);
   const heardBefore = new Map(others.flatMap((n) => n.peers.map((p) => [p, p.notes().length] as const)));
   await world!.reviveNode(node);
-  const missing = () => others.flatMap((n) => n.peers.flatMap((p) => back.filter((f) => !p.notes().slice(heardBefore.get(p)).some((x) => x.fid === f && x.state === 'M0_NC_ONLINE'))
-    .map((f) => `${n.name}/${p.fid.key}: ${f}`)));
+  const missing = () => missingSince(others, heardBefore, back, 'M0_NC_ONLINE');
   await until('every survivor hears the returned node\'s processes ONLINE', 40_000, () => missing().length === 0, () => JSON.stringify(missing().slice(0, 10)));
   // its drive too: the last word each survivor's processes heard of it is ONLINE (it was TRANSIENT since the kill)
   type Status = { nodes: { name: string; processes: { kind: string; drives?: { fid: string }[] }[] }[] };
@@ -273,8 +275,7 @@ test('(7) a node\'s agent alone restarted (kill -9, as a Consul upgrade or crash
   // positive control: the node's process reports again, and every other process hears it through the restarted agent's Consul
   for (const p of node.peers) await p.processEvent('DTM_RECOVERED');
   const since = (p: Peer) => p.notes().slice(heardBefore.get(p));
-  const unheard = () => others.flatMap((n) => n.peers.flatMap((p) => fids.filter((f) => !since(p).some((x) => x.fid === f && x.state === 'M0_NC_ONLINE'))
-    .map((f) => `${n.name}/${p.fid.key}: ${f}`)));
+  const unheard = () => missingSince(others, heardBefore, fids, 'M0_NC_ONLINE');
   await until('every other process hears the node\'s processes again', 20_000, () => unheard().length === 0, () => unheard().slice(0, 6).join('; '));
   const gone = others.flatMap((n) => n.peers.flatMap((p) => since(p).filter((x) => fids.includes(x.fid) && GONE.includes(x.state)).map((x) => `${n.name}/${p.fid.key}: ${x.fid} ${x.state}`)));
   assert.equal(gone, [], 'nobody was told the node\'s processes were gone');
