@@ -182,8 +182,8 @@ export function actOnHealth(procs: Array<i32>, out: Out, deadNodesOnly: bool = f
  * is dead. A node's death is one fact, whichever service's health brought it:
  * the first view to arrive (of 3 hax queries and 3 agent watches, each for
  * one service) tells all of that node's processes, instead of waiting for the
- * view of the service each process runs (a client node's ios came in the last
- * of the six on a busy 10-node cluster, 50–90 ms after the first).
+ * view of the service each process runs (on a busy 10-node cluster a client
+ * node's ios view came up to 50 ms after a node's first view, often last).
  */
 export function withDeadNodesProcesses(procs: Array<i32>): Array<i32> {
   const m = state.model;
