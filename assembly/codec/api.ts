@@ -5,12 +5,12 @@
 import { Reader } from './reader';
 import { Writer } from './writer';
 import { Value, V_OBJ } from './value';
-import { CodecError, E_FIELD_TYPE, E_FID_TEXT } from './errors';
+import { CodecError, E_FIELD_TYPE, E_FID_TEXT, E_COUNT_RANGE } from './errors';
 import { parseJson, stringify } from './json';
 import { Fid, parseFidText } from './fid';
 import { Field, Ctx, decodeFields, encodeFields } from './schema';
 import { decodeHaMsg, encodeHaMsg, encodeNvecSet } from './ha-msg';
-import { E_COUNT_RANGE } from './errors';
+import { NOTE_WIRE_BYTES } from '../generated/protocol';
 import { ENTRYPOINT_REQ, ENTRYPOINT_REP } from './entrypoint';
 import { LINK_MSG, LINK_MSG_REP } from './link';
 import { decodeFlat, flatFast } from './flat';
@@ -148,13 +148,13 @@ export function codecEncodeNvecReply(inPtr: usize, len: usize, w: Writer): i32 {
 export function codecEncodeNvecSet(inPtr: usize, len: usize, w: Writer): i32 {
   const err = new CodecError();
   const n: u32 = len >= 4 ? load<u32>(inPtr) : 0;
-  if (len < 4 || <u64>len != 4 + <u64>n * 20) {
-    err.set(E_COUNT_RANGE, 0, 'input of ' + len.toString() + ' bytes is not a note count and that many 20-byte notes');
+  if (len < 4 || <u64>len != 4 + <u64>n * NOTE_WIRE_BYTES) {
+    err.set(E_COUNT_RANGE, 0, 'input of ' + len.toString() + ' bytes is not a note count and that many ' + NOTE_WIRE_BYTES.toString() + '-byte notes');
     return writeError(w, err);
   }
   const cs = new Array<u64>(n), ks = new Array<u64>(n), sts = new Array<u32>(n);
   for (let i: u32 = 0; i < n; i++) {
-    const at = inPtr + 4 + <usize>i * 20;
+    const at = inPtr + 4 + <usize>i * NOTE_WIRE_BYTES;
     cs[i] = load<u64>(at); ks[i] = load<u64>(at + 8); sts[i] = load<u32>(at + 16);
   }
   const at = w.beginRecord(OUT_CODEC_RESULT);

@@ -15,7 +15,7 @@
 import { CodecError, describe } from '../codec/errors';
 import { encodeNvecSet } from '../codec/ha-msg';
 import { Out, TxnOps, beginBroadcastTo, endBroadcastTo, awaitDelivery } from '../actions';
-import { RECORD_HEADER } from '../abi';
+import { RECORD_HEADER, NVEC_NOTES_MAX } from '../abi';
 import { Model, O_PROCESS, O_DRIVE, O_NODE, O_CTRL, O_SDEV, K_IOS, T_M0MKFS, E_STOPPED } from './model';
 import {
   H_UNKNOWN, H_FAILED, H_OFFLINE, healthToNote, processKvString, sdevKvString, noteKvString,
@@ -23,7 +23,7 @@ import {
 } from './derive';
 import { state } from './state';
 
-export const NOTES_PER_MESSAGE: i32 = 1024;
+export const NOTES_PER_MESSAGE: i32 = <i32>NVEC_NOTES_MAX;
 export const DELIVERY_TIMEOUT_MS: u32 = 30000;
 
 export class Plan {

@@ -50,7 +50,7 @@
 import type { Fid } from '../fid.ts';
 import {
   KIND_HA_MSG, KIND_ENTRYPOINT_REQ, KIND_ENTRYPOINT_REP, KIND_LINK_MSG, KIND_LINK_MSG_REP,
-  KIND_FID_TEXT, OUT_CODEC_ERROR, OUT_CODEC_RESULT, codecErrorCode, STATE_NAMES, NOTE_WIRE_BYTES,
+  KIND_FID_TEXT, OUT_CODEC_ERROR, OUT_CODEC_RESULT, codecErrorCode, STATE_NAMES, NOTE_WIRE_BYTES, NVEC_NOTES_MAX,
 } from './abi.ts';
 import { HaxError } from '../errors.ts';
 import { RecordReader } from './records.ts';
@@ -307,21 +307,18 @@ export function codecResult(output: Uint8Array): Uint8Array {
   throw new Error('codec: no result record');
 }
 
-/** Bytes of one note in an NVEC's array on the wire: fid (16), state (u32). */
-export const NOTE_BYTES = NOTE_WIRE_BYTES;
-
 /** What codecEncodeNvecSet reads: the note count (u32), then the notes' wire bytes. */
 export function nvecSetInput(notes: Uint8Array): Uint8Array {
-  if (notes.length % NOTE_BYTES !== 0) throw new RangeError(`${notes.length} bytes of notes is not a whole number of ${NOTE_BYTES}-byte notes`);
+  if (notes.length % NOTE_WIRE_BYTES !== 0) throw new RangeError(`${notes.length} bytes of notes is not a whole number of ${NOTE_WIRE_BYTES}-byte notes`);
   const input = new Uint8Array(4 + notes.length);
-  new DataView(input.buffer).setUint32(0, notes.length / NOTE_BYTES, true);
+  new DataView(input.buffer).setUint32(0, notes.length / NOTE_WIRE_BYTES, true);
   input.set(notes, 4);
   return input;
 }
 
 // ---- the flat decode's input copy ------------------------------------------------
 
-const NOTES_BYTES = 1024 * 20;
+const NOTES_BYTES = NVEC_NOTES_MAX * NOTE_WIRE_BYTES;
 /** Below this size a plain copy is as cheap as anything smarter. */
 const SPARSE_MIN = 4096;
 

@@ -8,16 +8,15 @@
 // a pass is skipped while the previous one is still in flight. The passes
 // run on the event loop: a loop stuck for a whole TTL fails the check too.
 import type { ConsulClient } from '../consul/client.ts';
+import type { Logger } from '../log.ts';
 
 /** Default TTL of hax's own check, seconds (`hax run --check-ttl`). */
 export const HAX_CHECK_TTL_SEC = 10;
 
-type Log = (level: 'info' | 'warn', msg: string, fields: Record<string, unknown>) => void;
-
 export interface CheckHeartbeat { stop(): void }
 
 /** Passes `checkId` every `ttlSec / 3` until stopped; logs when passes begin and stop failing. */
-export function startCheckHeartbeat(consul: ConsulClient, checkId: string, ttlSec: number, log: Log): CheckHeartbeat {
+export function startCheckHeartbeat(consul: ConsulClient, checkId: string, ttlSec: number, log: Logger): CheckHeartbeat {
   let inFlight = false;
   let failingSince: number | undefined;
   const pass = async () => {
@@ -25,12 +24,12 @@ export function startCheckHeartbeat(consul: ConsulClient, checkId: string, ttlSe
     inFlight = true;
     try {
       await consul.agent.setCheck(checkId, 'pass', 'hax: running');
-      if (failingSince !== undefined) log('info', 'hax\'s own check is passed again', { check: checkId, failedForMs: Date.now() - failingSince });
+      if (failingSince !== undefined) log.log('info', 'hax\'s own check is passed again', { check: checkId, failedForMs: Date.now() - failingSince });
       failingSince = undefined;
     } catch (error) {
       if (failingSince === undefined) {
         failingSince = Date.now();
-        log('warn', `could not pass hax's own check; it turns critical ${ttlSec} s after the last pass, and an RC session tied to it ends`, { check: checkId, error: (error as Error).message });
+        log.log('warn', `could not pass hax's own check; it turns critical ${ttlSec} s after the last pass, and an RC session tied to it ends`, { check: checkId, error: (error as Error).message });
       }
     } finally {
       inFlight = false;

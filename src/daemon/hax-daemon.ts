@@ -170,7 +170,7 @@ export async function startHax(config: HaxConfig, log: Logger, options: StartOpt
     const checkTtlSec = config.checkTtlSec ?? HAX_CHECK_TTL_SEC;
     const ownCheck = await untilConsul(() => recordHttpPort(consul, identity.node, identity.found ? String(identity.processFid.key) : undefined, httpAddress.port, checkTtlSec),
       log, options.signal);
-    heartbeat = ownCheck ? startCheckHeartbeat(consul, ownCheck, checkTtlSec, (level, msg, fields) => log.log(level, msg, fields)) : undefined;
+    heartbeat = ownCheck ? startCheckHeartbeat(consul, ownCheck, checkTtlSec, log) : undefined;
     log.log('info', 'hax ready', { consul: consul.url, node: identity.node, process: formatFid(identity.processFid), haLink: addresses, http: `${httpAddress.address}:${httpAddress.port}` });
     return {
       haLinkAddresses: addresses, httpAddress, links, api, identity, writer, reasons: loop.reasons, ackLatencyMs: latency.samplesMs,

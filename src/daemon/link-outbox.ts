@@ -17,8 +17,7 @@
 // performer counts what it handed the link since its last confirmation
 // (`handed`, `quietSinceMs`), which is how a peer that stopped confirming is
 // told from one that is merely behind.
-import { NOTE_BYTES } from '../core/codec.ts';
-import { NVEC_NOTES_MAX } from '../core/abi.ts';
+import { NOTE_WIRE_BYTES, NVEC_NOTES_MAX } from '../core/abi.ts';
 
 /** Messages hax lets be unconfirmed on a link before it holds broadcasts back. */
 export const SEND_AHEAD = 4;
@@ -30,7 +29,7 @@ export const MAX_HELD_NOTES = 1024 * NOTES_PER_MESSAGE;
 /** The notes of an NVEC SET message (hmnv_nr at byte 96, the array at 104), as their wire bytes. */
 export function notesOfNvecSet(msg: Uint8Array): Uint8Array {
   const n = msg.length >= 104 ? new DataView(msg.buffer, msg.byteOffset, msg.byteLength).getUint32(96, true) : 0;
-  return msg.slice(104, 104 + n * NOTE_BYTES);
+  return msg.slice(104, 104 + n * NOTE_WIRE_BYTES);
 }
 
 type Held =
@@ -75,7 +74,7 @@ export class LinkOutbox {
   holdNotes(notes: Uint8Array, id: number | undefined): void {
     if (notes.length === 0) return;
     this.#items.push({ kind: 'notes', notes, id });
-    this.notes += notes.length / NOTE_BYTES;
+    this.notes += notes.length / NOTE_WIRE_BYTES;
     if (id !== undefined) this.#itemsOf.set(id, (this.#itemsOf.get(id) ?? 0) + 1);
   }
 
@@ -97,9 +96,9 @@ export class LinkOutbox {
     while (room > 0 && !this.empty) {
       const item = this.#items[this.#head]!;
       if (item.kind !== 'notes') break;   // a held message goes in its own turn, after these notes
-      const left = item.notes.length / NOTE_BYTES - this.#taken;
+      const left = item.notes.length / NOTE_WIRE_BYTES - this.#taken;
       const take = Math.min(left, room);
-      parts.push(item.notes.subarray(this.#taken * NOTE_BYTES, (this.#taken + take) * NOTE_BYTES));
+      parts.push(item.notes.subarray(this.#taken * NOTE_WIRE_BYTES, (this.#taken + take) * NOTE_WIRE_BYTES));
       room -= take;
       this.notes -= take;
       if (item.id !== undefined) ids.add(item.id);
@@ -110,7 +109,7 @@ export class LinkOutbox {
       }
       this.#advance();
     }
-    const notes = new Uint8Array((NOTES_PER_MESSAGE - room) * NOTE_BYTES);
+    const notes = new Uint8Array((NOTES_PER_MESSAGE - room) * NOTE_WIRE_BYTES);
     let at = 0;
     for (const p of parts) { notes.set(p, at); at += p.length; }
     return { kind: 'notes', notes, ids: [...ids], finished };
