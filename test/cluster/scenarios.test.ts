@@ -17,6 +17,8 @@ const fidsOf = (n: ClusterNode) => n.processes.map((p) => PROCESS_FID(p.fidk));
 /** "node/process: fid" for each process of `nodes` that has not heard one of `states` of each other process of `fids`. */
 const missingNotes = (nodes: ClusterNode[], fids: string[], ...states: string[]) => nodes.flatMap((n) => n.peers.flatMap((p) =>
   fids.filter((f) => f !== PROCESS_FID(Number(p.fid.key)) && !states.some((s) => p.noteOf(f, s))).map((f) => `${n.name}/${p.fid.key}: ${f}`)));
+/** The processes/<fid> value of each of `fids` ('(none)' for a missing key), in order. */
+const processValues = (consul: ConsulClient, fids: string[]) => Promise.all(fids.map(async (f) => (await consul.kv.get(`processes/${f}`))?.value ?? '(none)'));
 /** Like missingNotes, counting only what each process heard after its first `before.get(peer)` notes. */
 const missingSince = (nodes: ClusterNode[], before: Map<Peer, number>, fids: string[], state: string) => nodes.flatMap((n) => n.peers.flatMap((p) =>
   fids.filter((f) => !p.notes().slice(before.get(p)).some((x) => x.fid === f && x.state === state)).map((f) => `${n.name}/${p.fid.key}: ${f}`)));
@@ -51,11 +53,9 @@ test('(2) kill -9 of a client node: every survivor receives its processes as gon
     () => JSON.stringify(missingNotes(survivors, dead, ...GONE).slice(0, 10)));
   // survivors that are not the RC tell their links before the RC's write lands: the KV follows
   const consul = world!.consul(survivors[0]);
-  const values = new Map<string, string>();
-  await until('the RC to record the dead node\'s processes STOPPED', 10_000, async () => {
-    for (const f of dead) values.set(f, (await consul.kv.get(`processes/${f}`))?.value ?? '(none)');
-    return [...values.values()].every((v) => /STOPPED|FAILED/.test(v));
-  }, () => JSON.stringify([...values]));
+  let values: string[] = [];
+  await until('the RC to record the dead node\'s processes STOPPED', 10_000, async () => (values = await processValues(consul, dead)).every((v) => /STOPPED|FAILED/.test(v)),
+    () => JSON.stringify(dead.map((f, i) => [f, values[i]])));
   // nothing else changed: since the kill, no survivor heard anything about a surviving process
   const alive = survivors.flatMap(fidsOf);
   const wrong = survivors.flatMap((n) => n.peers.flatMap((p) => p.notes().slice(heardBefore.get(p)).filter((x) => alive.includes(x.fid))));
@@ -227,7 +227,7 @@ test('(6) hax kill -9 on the RC node while its node lives: its own check turns c
   const check = `service:${rc.haxFidk}`;
   const own = new ConsulClient(rc.agent.url);
   assert.is((await own.agent.checks())[check]?.Status, 'passing', 'positive control: the RC\'s hax check passes while hax runs');
-  const kv = async () => Promise.all(fidsOf(rc).map(async (f) => (await consul.kv.get(`processes/${f}`))?.value ?? '(none)'));
+  const kv = () => processValues(consul, fidsOf(rc));
   const before = await kv();
   const killedAt = Date.now();
   rc.hax!.kill('SIGKILL');
@@ -260,7 +260,7 @@ test('(7) a node\'s agent alone restarted (kill -9, as a Consul upgrade or crash
   const node = world!.node('srvnode-4');
   const fids = fidsOf(node);
   const others = world!.nodes.filter((n) => n !== node && n.agent.running() && n.hax?.exitCode === null);
-  const kv = async () => Promise.all(fids.map(async (f) => (await world!.consul(others[0]).kv.get(`processes/${f}`))?.value ?? '(none)'));
+  const kv = () => processValues(world!.consul(others[0]), fids);
   const before = await kv();
   const heardBefore = new Map(others.flatMap((n) => n.peers.map((p) => [p, p.notes().length] as const)));
   const restartedAt = Date.now();
